@@ -1,0 +1,40 @@
+import type { SecretValue } from './secret-value.js';
+
+/** Metadata about a stored secret. Never carries the value. */
+export interface StoredSecretMeta {
+  /** Monotonic version: SSM's parameter version, or the local row's write count. */
+  version: number;
+  lastModified: Date;
+}
+
+/**
+ * Where sensitive values live. Implementations: SSM Parameter Store (`ssm-backend.ts`) and
+ * an AES-256-GCM table in Postgres (`local-backend.ts`). Keys arriving here are already
+ * checked against the key registry by the SecretStore; backends validate their own naming
+ * rules before any I/O.
+ */
+export interface SecretBackend {
+  readonly kind: 'ssm' | 'local';
+  /** Human-readable location of a key, for describe() and the check:secrets CLI. */
+  locate(tenantId: string, key: string): string;
+  put(tenantId: string, key: string, value: SecretValue): Promise<void>;
+  /** null when absent. */
+  get(tenantId: string, key: string): Promise<SecretValue | null>;
+  /** Idempotent: missing keys are not an error. */
+  delete(tenantId: string, keys: readonly string[]): Promise<void>;
+  /** Metadata for the keys that exist; absent keys are missing from the map. */
+  describe(tenantId: string, keys: readonly string[]): Promise<Map<string, StoredSecretMeta>>;
+}
+
+/** A backend failure. Its message names the operation and the location, never a value. */
+export class SecretBackendError extends Error {
+  override readonly name = 'SecretBackendError';
+  constructor(
+    message: string,
+    readonly operation: string,
+    readonly location: string | null,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
