@@ -1,0 +1,62 @@
+/**
+ * The one bridge from Remix routes to the server: loaders and actions call procedures through
+ * the caller in the load context (built per request by server/http/app.ts) and map tRPC errors
+ * to HTTP responses here, in one place.
+ */
+import { redirect, type AppLoadContext } from '@remix-run/node';
+import { TRPCError } from '@trpc/server';
+import { getHTTPStatusCodeFromError } from '@trpc/server/http';
+import type { SessionUser } from '../../server/auth/sessions';
+
+export function getCaller(context: AppLoadContext) {
+  return context.trpc;
+}
+
+/** The signed-in user, or a redirect to /login that comes back here afterwards. */
+export function requireSession(request: Request, context: AppLoadContext): SessionUser {
+  if (context.session) return context.session;
+  const url = new URL(request.url);
+  throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+}
+
+export interface ProcedureFailure {
+  status: number;
+  code: TRPCError['code'];
+  message: string;
+  fieldErrors?: Record<string, string[] | undefined>;
+}
+
+/** Normalises any error from a procedure call: safe messages for users, 500 for the unknown. */
+export function toFailure(error: unknown): ProcedureFailure {
+  if (error instanceof TRPCError) {
+    const status = getHTTPStatusCodeFromError(error);
+    const cause = error.cause as { issues?: { path: PropertyKey[]; message: string }[] } | undefined;
+    const fieldErrors =
+      error.code === 'BAD_REQUEST' && cause?.issues
+        ? cause.issues.reduce<Record<string, string[]>>((acc, issue) => {
+            const key = issue.path.map(String).join('.') || '_';
+            (acc[key] ??= []).push(issue.message);
+            return acc;
+          }, {})
+        : undefined;
+    const message =
+      error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on our side. Please try again.' : error.message;
+    return { status, code: error.code, message: fieldErrors ? 'Please correct the highlighted fields.' : message, fieldErrors };
+  }
+  return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' };
+}
+
+/** Calls a procedure; on failure throws the matching HTTP response (401 goes to /login). */
+export async function callOrThrow<T>(request: Request, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const failure = toFailure(error);
+    if (failure.status === 401) {
+      const url = new URL(request.url);
+      throw redirect(`/login?redirectTo=${encodeURIComponent(url.pathname + url.search)}`);
+    }
+    if (failure.status === 500) throw error;
+    throw new Response(failure.message, { status: failure.status });
+  }
+}

@@ -1,0 +1,10 @@
+import { ConfigValue } from './config-value.js';
+import { ConnectorInstallation } from './connector-installation.js';
+import { Session } from './session.js';
+import { Tenant } from './tenant.js';
+import { User } from './user.js';
+
+export { ConfigValue, ConnectorInstallation, Session, Tenant, User };
+
+/** The explicit entity list the ORM is configured with. */
+export const entities = [Tenant, User, Session, ConnectorInstallation, ConfigValue];

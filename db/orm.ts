@@ -1,0 +1,26 @@
+import { MikroORM } from '@mikro-orm/postgresql';
+import { createOrmConfig } from './mikro-orm.config.js';
+
+export type Orm = MikroORM;
+
+/** One ORM per process: the server, the CLI and each test file each open exactly one. */
+export async function openOrm(clientUrl: string, options: { poolMax?: number } = {}): Promise<Orm> {
+  return MikroORM.init(createOrmConfig({ clientUrl, ...options }));
+}
+
+export interface MigrationReport {
+  applied: string[];
+  pending: string[];
+}
+
+export async function migrate(orm: Orm): Promise<string[]> {
+  const executed = await orm.getMigrator().up();
+  return executed.map((m) => m.name);
+}
+
+export async function migrationStatus(orm: Orm): Promise<MigrationReport> {
+  const migrator = orm.getMigrator();
+  const applied = (await migrator.getExecutedMigrations()).map((m) => m.name);
+  const pending = (await migrator.getPendingMigrations()).map((m) => m.name);
+  return { applied, pending };
+}

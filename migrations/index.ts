@@ -1,0 +1,8 @@
+// The migrations the Migrator runs, in order. `npm run db:migration:create` rewrites this file.
+import { Migration20261125221311 } from './Migration20261125221311.js';
+import { Migration20261125221314 } from './Migration20261125221314.js';
+
+export const migrationsList = [
+  { name: 'Migration20261125221311', class: Migration20261125221311 },
+  { name: 'Migration20261125221314', class: Migration20261125221314 },
+];

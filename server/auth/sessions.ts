@@ -1,0 +1,85 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Session, User } from '../../db/entities/index.js';
+import type { UserRole } from '../../db/entities/user.js';
+import { timingDummyHash, verifyPassword } from './password.js';
+
+/** Who is signed in. Derived from the session row on every request, never from input. */
+export interface SessionUser {
+  readonly sessionId: string;
+  readonly userId: string;
+  readonly email: string;
+  readonly role: UserRole;
+  readonly tenantId: string;
+  readonly tenantSlug: string;
+  readonly tenantName: string;
+}
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/**
+ * Checks the credentials and opens a session. Returns null for any failure, after the same
+ * amount of hashing work, so neither the answer nor its timing says whether the email exists.
+ */
+export async function signIn(
+  em: EntityManager,
+  input: { email: string; password: string },
+  ttlHours: number,
+): Promise<{ token: string; user: SessionUser } | null> {
+  const user = await em.findOne(User, { email: normalizeEmail(input.email) }, { populate: ['tenant', 'passwordHash'] });
+  const ok = await verifyPassword(input.password, user?.passwordHash ?? (await timingDummyHash()));
+  if (!user || !ok) return null;
+
+  const token = randomBytes(32).toString('base64url');
+  const session = em.create(Session, {
+    tokenHash: hashToken(token),
+    user,
+    tenant: user.tenant,
+    expiresAt: new Date(Date.now() + ttlHours * 3600_000),
+  });
+  await em.flush();
+  // Opportunistic clean-up keeps the table small without a scheduler.
+  await em.nativeDelete(Session, { expiresAt: { $lt: new Date() } });
+  const tenant = user.tenant.getEntity();
+  return {
+    token,
+    user: {
+      sessionId: session.id,
+      userId: user.id,
+      email: user.email,
+      role: user.role,
+      tenantId: tenant.id,
+      tenantSlug: tenant.slug,
+      tenantName: tenant.name,
+    },
+  };
+}
+
+/** The live session for a token: null when unknown, expired or revoked (row deleted). */
+export async function resolveSession(em: EntityManager, token: string): Promise<SessionUser | null> {
+  const session = await em.findOne(
+    Session,
+    { tokenHash: hashToken(token), expiresAt: { $gt: new Date() } },
+    { populate: ['user', 'tenant'] },
+  );
+  if (!session) return null;
+  const user = session.user.getEntity();
+  const tenant = session.tenant.getEntity();
+  return {
+    sessionId: session.id,
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    tenantId: tenant.id,
+    tenantSlug: tenant.slug,
+    tenantName: tenant.name,
+  };
+}
+
+export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {
+  await em.nativeDelete(Session, { id: sessionId });
+}

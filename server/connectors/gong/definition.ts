@@ -1,0 +1,15 @@
+import { defineConnector } from '../types.js';
+
+export const gong = defineConnector({
+  id: 'gong',
+  name: 'Gong',
+  tagline: 'Calls and transcripts',
+  brandColor: '#8039DF',
+  icon: null, // not in simple-icons: the catalog shows a monogram
+  accessItems: [
+    'Read call metadata',
+    'Read call transcripts',
+  ],
+  availability: 'coming_soon',
+  keys: {},
+});

@@ -1,0 +1,101 @@
+import { z } from 'zod';
+
+const optionalString = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
+/**
+ * The whole environment, validated once at start. A missing or malformed variable stops the
+ * process with every problem named (see `formatEnvError`). Connector OAuth credentials are
+ * listed here too, by name, so `.env.example` and this schema stay the one reference.
+ */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    APP_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    DATA_DIR: z.string().min(1).default('.data'),
+    DATABASE_URL: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+        .optional(),
+    ),
+    EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
+    SESSION_SECRET: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().min(32, 'must be at least 32 characters').optional(),
+    ),
+    SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    SECRETS_BACKEND: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['local', 'ssm']).optional()),
+    SECRETS_MASTER_KEY: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
+        .optional(),
+    ),
+    SSM_PARAMETER_PREFIX: z
+      .string()
+      .default('')
+      .refine(
+        (v) => v === '' || /^(\/[a-zA-Z0-9_.-]+)+$/.test(v),
+        'must be empty or a path like /plugboard/prod (no trailing slash)',
+      ),
+    SSM_KMS_KEY_ID: optionalString,
+    INTERCOM_CLIENT_ID: optionalString,
+    INTERCOM_CLIENT_SECRET: optionalString,
+    INTERCOM_OAUTH_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    INTERCOM_API_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV !== 'production') return;
+    if (!env.SESSION_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });
+    }
+    if (!env.APP_URL) {
+      ctx.addIssue({ code: 'custom', path: ['APP_URL'], message: 'is required in production' });
+    }
+    if (!env.SECRETS_BACKEND) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_BACKEND'],
+        message: 'is required in production (ssm, or local with SECRETS_MASTER_KEY)',
+      });
+    }
+    if (env.SECRETS_BACKEND === 'local' && !env.SECRETS_MASTER_KEY) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['SECRETS_MASTER_KEY'],
+        message: 'is required in production when SECRETS_BACKEND=local',
+      });
+    }
+  });
+
+export type Env = z.infer<typeof envSchema> & { APP_URL: string };
+
+export class EnvError extends Error {
+  override readonly name = 'EnvError';
+}
+
+/** One line per problem, naming the variable: "SESSION_SECRET: is required in production". */
+export function formatEnvError(error: z.ZodError): string {
+  const lines = error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `  ${name}: ${message}`;
+  });
+  return `Invalid environment:\n${lines.join('\n')}`;
+}
+
+export function parseEnv(source: Record<string, string | undefined> = process.env): Env {
+  const result = envSchema.safeParse(source);
+  if (!result.success) throw new EnvError(formatEnvError(result.error));
+  const env = result.data;
+  return { ...env, APP_URL: (env.APP_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '') };
+}

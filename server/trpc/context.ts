@@ -1,0 +1,47 @@
+import type { Request, Response } from 'express';
+import { readSessionToken } from '../auth/session-cookie.js';
+import { resolveSession, type SessionUser } from '../auth/sessions.js';
+import type { AppServices } from '../services.js';
+
+/** Lets a procedure set or clear the session cookie whatever transport called it. */
+export interface CookieJar {
+  set(header: string): void;
+}
+
+export interface Context {
+  services: AppServices;
+  session: SessionUser | null;
+  requestId: string;
+  cookies: CookieJar;
+}
+
+/** The pure context: tests and server callers build it directly. */
+export function createContextInner(input: {
+  services: AppServices;
+  session: SessionUser | null;
+  requestId?: string;
+  cookies?: CookieJar;
+}): Context {
+  return {
+    services: input.services,
+    session: input.session,
+    requestId: input.requestId ?? crypto.randomUUID(),
+    cookies: input.cookies ?? { set: () => {} },
+  };
+}
+
+/** The HTTP context: resolves the session from the signed cookie. */
+export async function createContext(input: {
+  services: AppServices;
+  req: Pick<Request, 'headers'> & { id?: string };
+  res: Pick<Response, 'append'>;
+}): Promise<Context> {
+  const token = readSessionToken(input.req.headers.cookie, input.services.env.SESSION_SECRET);
+  const session = token ? await resolveSession(input.services.orm.em.fork(), token) : null;
+  return createContextInner({
+    services: input.services,
+    session,
+    requestId: input.req.id,
+    cookies: { set: (header) => input.res.append('Set-Cookie', header) },
+  });
+}
