@@ -1,7 +1,6 @@
 import path from 'node:path';
 import type { Env } from '../server/env.js';
 import type { Logger } from '../server/logger.js';
-import { startEmbeddedPostgres } from './embedded-postgres.js';
 
 export interface DatabaseHandle {
   url: string;
@@ -18,6 +17,8 @@ export async function resolveDatabase(
   if (env.DATABASE_URL) {
     return { url: env.DATABASE_URL, embedded: false, stop: async () => {} };
   }
+  // Imported lazily: embedded-postgres installs process exit hooks we only want when used.
+  const { startEmbeddedPostgres } = await import('./embedded-postgres.js');
   const embedded = await startEmbeddedPostgres({
     dataDir: path.resolve(env.DATA_DIR),
     port: env.EMBEDDED_PG_PORT,

@@ -41,6 +41,7 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
       allOrNothing: true,
       dropTables: false,
       safe: false,
+      silent: true,
     },
   });
 }

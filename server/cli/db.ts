@@ -77,5 +77,5 @@ async function main(command: string | undefined): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exitCode = await main(process.argv[2]);
+  process.exit(await main(process.argv[2])); // see server/cli/main.ts on the explicit exit
 }

@@ -52,14 +52,18 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
 
   app.use(securityHeaders({ production: env.NODE_ENV === 'production', appOrigin, formActionOrigins }));
 
-  app.get('/healthz', async (_req, res) => {
-    try {
-      await services.orm.em.fork().getConnection().execute('select 1');
-      res.status(200).json({ status: 'ok', database: 'ok' });
-    } catch (error) {
-      logger.error({ err: error }, 'health check: database unreachable');
-      res.status(503).json({ status: 'error', database: 'unreachable' });
-    }
+  app.get('/healthz', (_req, res) => {
+    services.orm.em
+      .fork()
+      .getConnection()
+      .execute('select 1')
+      .then(
+        () => res.status(200).json({ status: 'ok', database: 'ok' }),
+        (error: unknown) => {
+          logger.error({ err: error }, 'health check: database unreachable');
+          res.status(503).json({ status: 'error', database: 'unreachable' });
+        },
+      );
   });
 
   // Fingerprinted assets are immutable; anything else in public/ is cached briefly.
@@ -81,9 +85,7 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
     }),
   );
 
-  app.all(
-    '*',
-    createRequestHandler({
+  const remix = createRequestHandler({
       build,
       mode: env.NODE_ENV === 'production' ? 'production' : 'development',
       getLoadContext: async (req, res): Promise<AppLoadContext> => {
@@ -96,8 +98,10 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
         };
         return context;
       },
-    }),
-  );
+  });
+  app.all('*', (req, res, next) => {
+    remix(req, res, next).catch(next);
+  });
 
   return app;
 }

@@ -1,0 +1,89 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterAll, beforeAll, inject } from 'vitest';
+import { openOrm, type Orm } from '../../db/orm.js';
+import { parseEnv } from '../../server/env.js';
+import type { Logger } from '../../server/logger.js';
+import type { AppServices } from '../../server/services.js';
+import { TEMPLATE_DB, withDatabase } from './global-setup.js';
+import { captureLogs } from './logs.js';
+
+export interface TestDatabase {
+  url: string;
+  orm: Orm;
+  logs: ReturnType<typeof captureLogs>;
+  services: AppServices;
+  /** Run SQL directly, bypassing the ORM (to inspect raw rows). */
+  sql<T extends pg.QueryResultRow = Record<string, unknown>>(text: string, values?: unknown[]): Promise<T[]>;
+}
+
+/** A fresh database per test file, cloned from the migrated template. */
+export async function createTestDatabase(): Promise<TestDatabase & { drop(): Promise<void> }> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `plugboard_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database "${name}" template "${TEMPLATE_DB}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  const orm = await openOrm(url, { poolMax: 4 });
+  const logs = captureLogs();
+  const services = testServices(orm, logs.logger);
+  const pool = new pg.Pool({ connectionString: url, max: 1 });
+  return {
+    url,
+    orm,
+    logs,
+    services,
+    sql: async (text, values) => (await pool.query(text, values)).rows,
+    async drop() {
+      await pool.end();
+      await orm.close(true);
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      try {
+        await client.query(`drop database if exists "${name}" with (force)`);
+      } finally {
+        await client.end();
+      }
+    },
+  };
+}
+
+export function testServices(orm: Orm, logger: Logger, env: Record<string, string> = {}): AppServices {
+  const parsed = parseEnv({ NODE_ENV: 'test', APP_URL: 'http://localhost:3000', ...env });
+  return { env: { ...parsed, SESSION_SECRET: 'test-session-secret-test-session-secret' }, logger, orm };
+}
+
+/** Registers the per-file database with beforeAll/afterAll and returns a lazy handle. */
+export function useTestDatabase(): TestDatabase {
+  let db: (TestDatabase & { drop(): Promise<void> }) | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  const get = () => {
+    if (!db) throw new Error('useTestDatabase(): the database is only available inside tests');
+    return db;
+  };
+  return {
+    get url() {
+      return get().url;
+    },
+    get orm() {
+      return get().orm;
+    },
+    get logs() {
+      return get().logs;
+    },
+    get services() {
+      return get().services;
+    },
+    sql: (text, values) => get().sql(text, values),
+  };
+}
