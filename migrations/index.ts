@@ -1,8 +1,10 @@
 // The migrations the Migrator runs, in order. `npm run db:migration:create` rewrites this file.
 import { Migration20261125221311 } from './Migration20261125221311.js';
 import { Migration20261125221314 } from './Migration20261125221314.js';
+import { Migration20261125222406 } from './Migration20261125222406.js';
 
 export const migrationsList = [
   { name: 'Migration20261125221311', class: Migration20261125221311 },
   { name: 'Migration20261125221314', class: Migration20261125221314 },
+  { name: 'Migration20261125222406', class: Migration20261125222406 },
 ];

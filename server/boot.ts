@@ -2,6 +2,7 @@ import { resolveDatabase } from '../db/database.js';
 import { migrate, openOrm } from '../db/orm.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
+import { createSecretBackend, SecretStore } from './secrets/secret-store.js';
 import { toRuntimeEnv, type AppServices } from './services.js';
 
 export interface Booted {
@@ -25,7 +26,10 @@ export async function boot(env: Env, logger: Logger, options: { poolMax?: number
   try {
     const applied = await migrate(orm);
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
-    const services: AppServices = { env: toRuntimeEnv(env), logger, orm };
+    const runtimeEnv = toRuntimeEnv(env);
+    const secrets = new SecretStore(orm, createSecretBackend(runtimeEnv, orm, logger));
+    logger.info({ backend: secrets.backend.kind }, 'secret store ready');
+    const services: AppServices = { env: runtimeEnv, logger, orm, secrets };
     return { services, embeddedDatabase: database.embedded, shutdown };
   } catch (error) {
     await shutdown();

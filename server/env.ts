@@ -40,6 +40,14 @@ export const envSchema = z
         .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
         .optional(),
     ),
+    SECRETS_MASTER_KEY_VERSION: z.coerce.number().int().min(1).default(1),
+    SECRETS_PREVIOUS_MASTER_KEYS: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z
+        .string()
+        .regex(/^\d+:[A-Za-z0-9+/=]+(,\d+:[A-Za-z0-9+/=]+)*$/, 'must be version:base64 pairs separated by commas')
+        .optional(),
+    ),
     SSM_PARAMETER_PREFIX: z
       .string()
       .default('')

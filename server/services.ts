@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Orm } from '../db/orm.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
+import type { SecretStore } from './secrets/secret-store.js';
 
 /** The environment after start-up: secrets that development may generate are now present. */
 export type RuntimeEnv = Env & { SESSION_SECRET: string };
@@ -13,6 +14,7 @@ export interface AppServices {
   env: RuntimeEnv;
   logger: Logger;
   orm: Orm;
+  secrets: SecretStore;
 }
 
 /**

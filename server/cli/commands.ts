@@ -1,4 +1,6 @@
-import { AccountError, createTenant, createUser } from '../auth/accounts.js';
+import { AccountError, createTenant, createUser, findTenant } from '../auth/accounts.js';
+import type { ConfigKey, NonSensitiveKey, SensitiveKey } from '../connectors/registry.js';
+import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
 
 export class UsageError extends Error {
@@ -25,6 +27,19 @@ export function required(values: Record<string, string | boolean | undefined>, n
 }
 
 /** Account errors (duplicate slug, unknown tenant) are the user's to fix: plain messages. */
+async function tenantOf(services: AppServices, values: Record<string, string | boolean | undefined>) {
+  const ref = required(values, 'tenant');
+  const tenant = await findTenant(services.orm.em.fork(), ref);
+  if (!tenant) throw new Error(`No tenant "${ref}".`);
+  return tenant;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
 async function accountCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -68,4 +83,51 @@ export const commands: Record<string, Command> = {
       };
     },
   },
+  'check:secrets': {
+    usage: '--tenant <slug|id>',
+    options: { tenant: { type: 'string' } },
+    async run(services, values) {
+      const tenant = await tenantOf(services, values);
+      const described = await services.secrets.describe(tenant.id);
+      const rows = await Promise.all(
+        described.map(async (d: KeyDescription) => ({ ...d, masked: d.present ? await maskedValue(services, tenant.id, d) : null })),
+      );
+      const json = {
+        tenant: { id: tenant.id, slug: tenant.slug },
+        backend: services.secrets.backend.kind,
+        keys: rows.map((r) => ({
+          connector: r.connector,
+          key: r.key,
+          sensitive: r.sensitive,
+          store: r.store,
+          location: r.location,
+          type: r.type,
+          present: r.present,
+          version: r.version,
+          lastModified: r.lastModified?.toISOString() ?? null,
+          value: r.masked,
+        })),
+      };
+      const text = table(
+        ['CONNECTOR', 'KEY', 'STATUS', 'TYPE', 'VERSION', 'LAST MODIFIED', 'VALUE', 'LOCATION'],
+        json.keys.map((k) => [
+          k.connector,
+          k.key,
+          k.present ? 'present' : 'MISSING',
+          k.type,
+          k.version === null ? '-' : String(k.version),
+          k.lastModified ?? '-',
+          k.value ?? '-',
+          k.location,
+        ]),
+      );
+      return { text: `Tenant ${tenant.slug} (${tenant.id}), secret backend: ${json.backend}\n\n${text}`, json };
+    },
+  },
 };
+
+/** Sensitive values masked to their first and last two characters at most; others whole. */
+async function maskedValue(services: AppServices, tenantId: string, d: KeyDescription): Promise<string | null> {
+  if (d.sensitive) return (await services.secrets.get(tenantId, d.key as SensitiveKey))?.masked() ?? null;
+  return services.secrets.get(tenantId, d.key as Exclude<ConfigKey, SensitiveKey> as NonSensitiveKey);
+}

@@ -16,7 +16,12 @@ function usage(): string {
   return `usage: npm run cli -- <command> [options] [--json]\n\ncommands:\n${lines.join('\n')}`;
 }
 
-export async function runCli(argv: string[], out = process.stdout, err = process.stderr): Promise<number> {
+/** Where the CLI writes; the process streams by default, buffers in tests. */
+export interface Output {
+  write(text: string): unknown;
+}
+
+export async function runCli(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
   const [name, ...rest] = argv;
   const command: Command | undefined = name ? commands[name] : undefined;
   if (!command) {

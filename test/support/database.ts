@@ -4,6 +4,9 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { openOrm, type Orm } from '../../db/orm.js';
 import { parseEnv } from '../../server/env.js';
 import type { Logger } from '../../server/logger.js';
+import type { SecretBackend } from '../../server/secrets/backend.js';
+import { LocalSecretBackend } from '../../server/secrets/local-backend.js';
+import { SecretStore } from '../../server/secrets/secret-store.js';
 import type { AppServices } from '../../server/services.js';
 import { TEMPLATE_DB, withDatabase } from './global-setup.js';
 import { captureLogs } from './logs.js';
@@ -53,9 +56,22 @@ export async function createTestDatabase(): Promise<TestDatabase & { drop(): Pro
   };
 }
 
-export function testServices(orm: Orm, logger: Logger, env: Record<string, string> = {}): AppServices {
+/** Services for a test: the local secret backend with a random master key, unless given one. */
+export function testServices(
+  orm: Orm,
+  logger: Logger,
+  env: Record<string, string> = {},
+  backend?: SecretBackend,
+): AppServices {
   const parsed = parseEnv({ NODE_ENV: 'test', APP_URL: 'http://localhost:3000', ...env });
-  return { env: { ...parsed, SESSION_SECRET: 'test-session-secret-test-session-secret' }, logger, orm };
+  const secretBackend =
+    backend ?? new LocalSecretBackend({ orm, current: { version: 1, key: randomBytes(32) } });
+  return {
+    env: { ...parsed, SESSION_SECRET: 'test-session-secret-test-session-secret' },
+    logger,
+    orm,
+    secrets: new SecretStore(orm, secretBackend),
+  };
 }
 
 /** Registers the per-file database with beforeAll/afterAll and returns a lazy handle. */

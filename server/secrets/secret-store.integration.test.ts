@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { makeTenant } from '../../test/support/factories.js';
+import { useTestDatabase } from '../../test/support/database.js';
+import { localBackend, ssmBackend } from '../../test/support/secret-backends.js';
+import { startSsmEndpoint, type SsmEndpoint } from '../../test/support/ssm-endpoint.js';
+import type { ConfigKey } from '../connectors/registry.js';
+import { SecretStore, UnknownConfigKeyError } from './secret-store.js';
+import { SecretValue } from './secret-value.js';
+
+const db = useTestDatabase();
+let endpoint: SsmEndpoint;
+beforeAll(async () => {
+  endpoint = await startSsmEndpoint();
+});
+afterAll(async () => {
+  await endpoint.close();
+});
+
+const TOKEN = 'tok_routing_marker_987654321';
+
+describe('SecretStore routing', () => {
+  it('sends sensitive keys to SSM only and non-sensitive keys to config_values only', async () => {
+    endpoint.reset();
+    const store = new SecretStore(db.orm, ssmBackend(endpoint));
+    const tenantId = (await makeTenant(db.orm.em.fork())).id;
+
+    await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
+    await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'Bearer');
+
+    const puts = endpoint.requestsFor('PutParameter');
+    expect(puts.map((r) => r.body?.Name)).toEqual([`/${tenantId}/api-key/INTERCOM_ACCESS_TOKEN`]);
+    expect(puts[0]?.body).toMatchObject({ Type: 'SecureString', Overwrite: true });
+    const config = await db.sql<{ key: string; value: string }>('select key, value from config_values where tenant_id = $1', [tenantId]);
+    expect(config).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect(JSON.stringify(await db.sql('select * from config_values'))).not.toContain(TOKEN);
+
+    expect((await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(TOKEN);
+    expect(await store.get(tenantId, 'INTERCOM_TOKEN_TYPE')).toBe('Bearer');
+    // Reading the non-sensitive key made no SSM call.
+    expect(endpoint.requests.filter((r) => JSON.stringify(r.body).includes('INTERCOM_TOKEN_TYPE'))).toEqual([]);
+  });
+
+  it('with the local backend, sensitive values land encrypted in secret_values, never in config_values', async () => {
+    const store = new SecretStore(db.orm, localBackend(db.orm));
+    const tenantId = (await makeTenant(db.orm.em.fork())).id;
+    await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
+    await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'Bearer');
+    expect(await db.sql('select key from secret_values where tenant_id = $1', [tenantId])).toEqual([{ key: 'INTERCOM_ACCESS_TOKEN' }]);
+    expect(await db.sql('select key from config_values where tenant_id = $1', [tenantId])).toEqual([{ key: 'INTERCOM_TOKEN_TYPE' }]);
+  });
+
+  it('overwrites a non-sensitive value in place', async () => {
+    const store = new SecretStore(db.orm, localBackend(db.orm));
+    const tenantId = (await makeTenant(db.orm.em.fork())).id;
+    await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'Bearer');
+    await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'bearer');
+    expect(await db.sql('select value from config_values where tenant_id = $1', [tenantId])).toEqual([{ value: 'bearer' }]);
+  });
+
+  it('deletes both kinds at once, idempotently', async () => {
+    endpoint.reset();
+    const store = new SecretStore(db.orm, ssmBackend(endpoint));
+    const tenantId = (await makeTenant(db.orm.em.fork())).id;
+    await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
+    await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'Bearer');
+    await store.delete(tenantId, ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_TOKEN_TYPE']);
+    await store.delete(tenantId, ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_TOKEN_TYPE']);
+    expect(await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
+    expect(await store.get(tenantId, 'INTERCOM_TOKEN_TYPE')).toBeNull();
+    expect(endpoint.parameters.size).toBe(0);
+  });
+
+  it('describes each declared key without its value', async () => {
+    const store = new SecretStore(db.orm, ssmBackend(endpoint, { prefix: '/plugboard/test' }));
+    const tenantId = (await makeTenant(db.orm.em.fork())).id;
+    await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
+    const described = await store.describe(tenantId, 'intercom');
+    expect(described).toEqual([
+      expect.objectContaining({
+        key: 'INTERCOM_ACCESS_TOKEN',
+        sensitive: true,
+        store: 'secret_backend',
+        location: `ssm:/plugboard/test/${tenantId}/api-key/INTERCOM_ACCESS_TOKEN`,
+        type: 'SecureString',
+        present: true,
+        version: 1,
+      }),
+      expect.objectContaining({ key: 'INTERCOM_TOKEN_TYPE', sensitive: false, store: 'config_values', present: false }),
+    ]);
+    expect(JSON.stringify(described)).not.toContain(TOKEN);
+  });
+
+  it('refuses an undeclared key at run time, and at compile time', async () => {
+    const store = new SecretStore(db.orm, localBackend(db.orm));
+    const tenantId = (await makeTenant(db.orm.em.fork())).id;
+    // @ts-expect-error: not declared by any connector definition
+    await expect(store.save(tenantId, 'SLACK_BOT_TOKEN', 'x')).rejects.toBeInstanceOf(UnknownConfigKeyError);
+    // @ts-expect-error: a sensitive key takes a SecretValue, never a plain string
+    await expect(store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', TOKEN)).rejects.toThrow(/pass a SecretValue/);
+    expectTypeOf<ConfigKey>().toEqualTypeOf<'INTERCOM_ACCESS_TOKEN' | 'INTERCOM_TOKEN_TYPE'>();
+    const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
+    const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');
+    expectTypeOf(secret).toEqualTypeOf<SecretValue | null>();
+    expectTypeOf(plain).toEqualTypeOf<string | null>();
+  });
+});
