@@ -45,7 +45,15 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     ensureTraversable(dataDir, options.logger);
   }
 
-  stopStalePostmaster(clusterDir, options.logger);
+  const running = runningPostmaster(clusterDir, options.logger);
+  if (running) {
+    // `npm start` is serving from this cluster: share it (the CLI, db:status) rather than
+    // refuse. Stopping it stays the owner's job.
+    const urlFor = (database: string) =>
+      `postgresql://postgres:${encodeURIComponent(password)}@127.0.0.1:${running.port}/${database}`;
+    await ensureDatabase(urlFor('postgres'), options.database);
+    return { url: urlFor(options.database), urlFor, stop: async () => {} };
+  }
 
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
@@ -136,21 +144,26 @@ function ensureTraversable(target: string, logger: Pick<Logger, 'warn'>): void {
 }
 
 /**
- * A SIGKILLed parent leaves its postmaster running; the next start would fail. A postmaster
- * whose parent is gone (re-parented away from a node process) is ours and stale: stop it.
+ * Looks at `postmaster.pid`. A postmaster whose parent node process is alive belongs to a
+ * running server: its port is returned so the caller can share it. A SIGKILLed parent leaves
+ * an orphaned postmaster that would make the next start fail: that one is stale and stopped.
  */
-function stopStalePostmaster(clusterDir: string, logger: Pick<Logger, 'warn'>): void {
+function runningPostmaster(clusterDir: string, logger: Pick<Logger, 'warn'>): { port: number } | null {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
-  if (!existsSync(pidFile)) return;
-  const pid = Number.parseInt(readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return; // postgres clears a dead pid file itself
+  if (!existsSync(pidFile)) return null;
+  const lines = readFileSync(pidFile, 'utf8').split('\n');
+  const pid = Number.parseInt(lines[0] ?? '', 10);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null; // postgres clears a dead pid file itself
   const parent = parentOf(pid);
   if (parent !== null && parent !== 1 && processName(parent) === 'node') {
-    throw new Error(
-      `The embedded PostgreSQL in ${clusterDir} is in use by another running process (pid ${parent}). ` +
-        'Stop it first, or set DATA_DIR to use another folder.',
-    );
+    const port = Number.parseInt(lines[3] ?? '', 10);
+    if (Number.isInteger(port)) return { port };
   }
+  stopStale(pid, logger);
+  return null;
+}
+
+function stopStale(pid: number, logger: Pick<Logger, 'warn'>): void {
   logger.warn({ pid }, 'stopping a stale embedded PostgreSQL left by a killed process');
   process.kill(pid, 'SIGINT'); // fast shutdown
   const deadline = Date.now() + 15_000;

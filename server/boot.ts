@@ -2,6 +2,7 @@ import { resolveDatabase } from '../db/database.js';
 import { migrate, openOrm } from '../db/orm.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
+import { resolveOAuthConfigs } from './oauth/config.js';
 import { createSecretBackend, SecretStore } from './secrets/secret-store.js';
 import { toRuntimeEnv, type AppServices } from './services.js';
 
@@ -13,13 +14,21 @@ export interface Booted {
 }
 
 /** Database, migrations and services: shared by the server and the CLI. */
-export async function boot(env: Env, logger: Logger, options: { poolMax?: number } = {}): Promise<Booted> {
+export interface BootOptions {
+  poolMax?: number;
+  /** Start provider sandboxes for unconfigured connectors (the server does; the CLI does not). */
+  sandboxes?: boolean;
+}
+
+export async function boot(env: Env, logger: Logger, options: BootOptions = {}): Promise<Booted> {
   const database = await resolveDatabase(env, logger);
-  const orm = await openOrm(database.url, options).catch(async (error: unknown) => {
+  const orm = await openOrm(database.url, { poolMax: options.poolMax }).catch(async (error: unknown) => {
     await database.stop();
     throw error;
   });
+  let closeSandboxes = async () => {};
   const shutdown = once(async () => {
+    await closeSandboxes();
     await orm.close(true);
     await database.stop();
   });
@@ -29,7 +38,9 @@ export async function boot(env: Env, logger: Logger, options: { poolMax?: number
     const runtimeEnv = toRuntimeEnv(env);
     const secrets = new SecretStore(orm, createSecretBackend(runtimeEnv, orm, logger));
     logger.info({ backend: secrets.backend.kind }, 'secret store ready');
-    const services: AppServices = { env: runtimeEnv, logger, orm, secrets };
+    const oauth = await resolveOAuthConfigs(runtimeEnv, logger, { sandboxes: options.sandboxes ?? false });
+    closeSandboxes = oauth.close;
+    const services: AppServices = { env: runtimeEnv, logger, orm, secrets, oauth: oauth.configs };
     return { services, embeddedDatabase: database.embedded, shutdown };
   } catch (error) {
     await shutdown();

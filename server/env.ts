@@ -56,6 +56,8 @@ export const envSchema = z
         'must be empty or a path like /plugboard/prod (no trailing slash)',
       ),
     SSM_KMS_KEY_ID: optionalString,
+    OAUTH_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    OAUTH_SANDBOX: z.enum(['auto', 'off']).default('auto'),
     INTERCOM_CLIENT_ID: optionalString,
     INTERCOM_CLIENT_SECRET: optionalString,
     INTERCOM_OAUTH_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
@@ -75,6 +77,9 @@ export const envSchema = z
         path: ['SECRETS_BACKEND'],
         message: 'is required in production (ssm, or local with SECRETS_MASTER_KEY)',
       });
+    }
+    if (env.INTERCOM_CLIENT_ID && !env.INTERCOM_CLIENT_SECRET) {
+      ctx.addIssue({ code: 'custom', path: ['INTERCOM_CLIENT_SECRET'], message: 'is required when INTERCOM_CLIENT_ID is set' });
     }
     if (env.SECRETS_BACKEND === 'local' && !env.SECRETS_MASTER_KEY) {
       ctx.addIssue({

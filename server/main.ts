@@ -10,6 +10,7 @@ import { boot } from './boot.js';
 import { EnvError, parseEnv } from './env.js';
 import { createHttpApp } from './http/app.js';
 import { createLogger } from './logger.js';
+import { authorizeOrigins } from './oauth/config.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,7 +27,7 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: env.LOG_LEVEL });
-  const booted = await boot(env, logger);
+  const booted = await boot(env, logger, { sandboxes: true });
   const { services } = booted;
 
   let demo = null;
@@ -35,7 +36,7 @@ async function main(): Promise<void> {
   }
 
   const build = (await import(pathToFileURL(path.join(root, 'build/index.js')).href)) as ServerBuild;
-  const app = createHttpApp({ services, build, publicDir: path.join(root, 'public'), formActionOrigins: [] });
+  const app = createHttpApp({ services, build, publicDir: path.join(root, 'public'), formActionOrigins: authorizeOrigins(services.oauth) });
   const server = app.listen(env.PORT, () => {
     logger.info({ port: env.PORT, url: services.env.APP_URL }, 'listening');
     const lines = [``, `  Plugboard is running at ${services.env.APP_URL}`, `  Sign in at ${services.env.APP_URL}/login`];

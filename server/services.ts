@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Orm } from '../db/orm.js';
 import type { Env } from './env.js';
 import type { Logger } from './logger.js';
+import type { OAuthConfigs } from './oauth/config.js';
 import type { SecretStore } from './secrets/secret-store.js';
 
 /** The environment after start-up: secrets that development may generate are now present. */
@@ -15,6 +16,8 @@ export interface AppServices {
   logger: Logger;
   orm: Orm;
   secrets: SecretStore;
+  /** Each OAuth connector's client configuration (or its sandbox's). */
+  oauth: OAuthConfigs;
 }
 
 /**

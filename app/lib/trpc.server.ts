@@ -7,9 +7,29 @@ import { redirect, type AppLoadContext } from '@remix-run/node';
 import { TRPCError } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import type { SessionUser } from '../../server/auth/sessions';
+import type { RoutedConnectorId } from '../../server/trpc/router';
 
 export function getCaller(context: AppLoadContext) {
   return context.trpc;
+}
+
+/**
+ * The procedures of the connector named in the URL. Every routed connector has the same
+ * procedures; an id without a router fails with NOT_FOUND when called.
+ */
+export function connectorCaller(context: AppLoadContext, connector: string) {
+  return context.trpc[connector as RoutedConnectorId];
+}
+
+/** The machine-readable reason a flow step failed (set by the server's flow errors). */
+export function failureReason(error: unknown): string {
+  if (error instanceof TRPCError) {
+    const reason = (error.cause as { reason?: unknown } | undefined)?.reason;
+    if (typeof reason === 'string' && /^[a-z_]+$/.test(reason)) return reason;
+    if (error.code === 'FORBIDDEN') return 'forbidden';
+    if (error.code === 'BAD_REQUEST') return 'invalid_request';
+  }
+  return 'unknown';
 }
 
 /** The signed-in user, or a redirect to /login that comes back here afterwards. */

@@ -1,5 +1,6 @@
 import { AccountError, createTenant, createUser, findTenant } from '../auth/accounts.js';
 import type { ConfigKey, NonSensitiveKey, SensitiveKey } from '../connectors/registry.js';
+import { listInstallations } from '../installations/service.js';
 import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
 
@@ -122,6 +123,46 @@ export const commands: Record<string, Command> = {
         ]),
       );
       return { text: `Tenant ${tenant.slug} (${tenant.id}), secret backend: ${json.backend}\n\n${text}`, json };
+    },
+  },
+  'check:installations': {
+    usage: '--tenant <slug|id>',
+    options: { tenant: { type: 'string' } },
+    async run(services, values) {
+      const tenant = await tenantOf(services, values);
+      const installations = await listInstallations(services.orm.em.fork(), tenant.id);
+      const rows = installations
+        .sort((a, b) => a.type.localeCompare(b.type))
+        .map((i) => ({
+          id: i.id,
+          type: i.type,
+          status: i.status,
+          workspaceId: i.externalAccountId ?? null,
+          workspaceName: i.externalAccountName ?? null,
+          installedBy: i.installedBy?.getEntity().email ?? null,
+          createdAt: i.createdAt.toISOString(),
+          updatedAt: i.updatedAt.toISOString(),
+          disconnectedAt: i.disconnectedAt?.toISOString() ?? null,
+          disconnectedBy: i.disconnectedBy?.getEntity().email ?? null,
+        }));
+      const text = rows.length
+        ? table(
+            ['TYPE', 'STATUS', 'WORKSPACE', 'INSTALLED BY', 'CREATED', 'UPDATED', 'DISCONNECTED'],
+            rows.map((r) => [
+              r.type,
+              r.status,
+              r.workspaceName ? `${r.workspaceName} (${r.workspaceId})` : '-',
+              r.installedBy ?? '-',
+              r.createdAt,
+              r.updatedAt,
+              r.disconnectedAt ? `${r.disconnectedAt} by ${r.disconnectedBy ?? 'unknown'}` : '-',
+            ]),
+          )
+        : 'No installations.';
+      return {
+        text: `Tenant ${tenant.slug} (${tenant.id})\n\n${text}`,
+        json: { tenant: { id: tenant.id, slug: tenant.slug }, installations: rows },
+      };
     },
   },
 };

@@ -37,6 +37,13 @@ export interface OAuthEnvNames {
   readonly apiUrl: string;
 }
 
+/** A local stand-in for the provider, started outside production when no client id is set. */
+export interface ProviderSandbox {
+  readonly oauthUrl: string;
+  readonly apiUrl: string;
+  close(): Promise<void>;
+}
+
 export interface OAuthSpec<Key extends string> {
   readonly env: OAuthEnvNames;
   readonly defaults: { readonly authorizeUrl: string; readonly apiUrl: string };
@@ -58,6 +65,8 @@ export interface OAuthSpec<Key extends string> {
   readonly revoke?: (ctx: ProviderCallContext) => Promise<RevokeOutcome>;
   /** Provider documentation for the flow, cited in the UI for admins. */
   readonly docsUrl?: string;
+  /** Starts a loopback server speaking the provider's protocol, for development and tests. */
+  readonly sandbox?: (client: { clientId: string; clientSecret: string }) => Promise<ProviderSandbox>;
 }
 
 export interface ConnectorDefinition<

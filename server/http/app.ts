@@ -91,7 +91,13 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
       getLoadContext: async (req, res): Promise<AppLoadContext> => {
         const ctx = await createContext({ services, req, res });
         const context: PlugboardLoadContext = {
-          trpc: createCaller(ctx),
+          trpc: createCaller(ctx, {
+            onError: ({ error, path: procedure }) => {
+              if (error.code === 'INTERNAL_SERVER_ERROR') {
+                logger.error({ err: error.cause ?? error, procedure, requestId: req.id }, 'procedure failed');
+              }
+            },
+          }),
           session: ctx.session,
           requestId: req.id,
           nonce: String(res.locals.nonce),

@@ -9,8 +9,11 @@ export interface SecurityOptions {
 }
 
 /** Security headers on every response; a fresh CSP nonce in `res.locals.nonce`. */
+/** OAuth callbacks carry a code in their URL: no Referer may ever repeat it. */
+const NO_REFERRER_PATH = /^\/integrations\/[a-z_]+\/callback$/;
+
 export function securityHeaders(options: SecurityOptions) {
-  return (_req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, next: NextFunction) => {
     const nonce = randomBytes(16).toString('base64');
     res.locals.nonce = nonce;
     const csp = [
@@ -27,7 +30,7 @@ export function securityHeaders(options: SecurityOptions) {
     ];
     res.setHeader('Content-Security-Policy', csp.join('; '));
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', 'strict-origin-when-cross-origin');
+    res.setHeader('Referrer-Policy', NO_REFERRER_PATH.test(req.path) ? 'no-referrer' : 'strict-origin-when-cross-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');

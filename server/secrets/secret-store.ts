@@ -24,6 +24,14 @@ export class UnknownConfigKeyError extends Error {
   }
 }
 
+/**
+ * Pass a transactional EntityManager so non-sensitive writes commit or roll back with the
+ * caller's other changes. Sensitive writes go to the secret backend, outside any transaction.
+ */
+export interface UnitOfWork {
+  em?: EntityManager;
+}
+
 export type KeyLocation = 'secret_backend' | 'config_values';
 
 /** What describe() reports for one declared key. Never the value. */
@@ -55,8 +63,8 @@ export class SecretStore {
   ) {}
 
   save(tenantId: string, key: SensitiveKey, value: SecretValue): Promise<void>;
-  save(tenantId: string, key: NonSensitiveKey, value: string): Promise<void>;
-  async save(tenantId: string, key: ConfigKey, value: SecretValue | string): Promise<void> {
+  save(tenantId: string, key: NonSensitiveKey, value: string, options?: UnitOfWork): Promise<void>;
+  async save(tenantId: string, key: ConfigKey, value: SecretValue | string, options?: UnitOfWork): Promise<void> {
     const entry = this.#entry(key);
     if (entry.sensitive) {
       if (!(value instanceof SecretValue)) throw new TypeError(`${key} is sensitive: pass a SecretValue`);
@@ -64,7 +72,7 @@ export class SecretStore {
       return;
     }
     if (typeof value !== 'string') throw new TypeError(`${key} is not sensitive: pass a string`);
-    await this.#em().upsert(
+    await this.#em(options).upsert(
       ConfigValue,
       { id: crypto.randomUUID(), tenant: tenantId, key, value, createdAt: new Date(), updatedAt: new Date() },
       { onConflictFields: ['tenant', 'key'], onConflictMergeFields: ['value', 'updatedAt'] },
@@ -81,11 +89,11 @@ export class SecretStore {
   }
 
   /** Idempotent: absent keys are fine. Sensitive and non-sensitive keys may be mixed. */
-  async delete(tenantId: string, keys: readonly ConfigKey[]): Promise<void> {
+  async delete(tenantId: string, keys: readonly ConfigKey[], options?: UnitOfWork): Promise<void> {
     const entries = keys.map((k) => this.#entry(k));
     const sensitive = entries.filter((e) => e.sensitive).map((e) => e.key);
     const plain = entries.filter((e) => !e.sensitive).map((e) => e.key);
-    if (plain.length) await this.#em().nativeDelete(ConfigValue, { tenant: tenantId, key: { $in: plain } });
+    if (plain.length) await this.#em(options).nativeDelete(ConfigValue, { tenant: tenantId, key: { $in: plain } });
     if (sensitive.length) await this.backend.delete(tenantId, sensitive);
   }
 
@@ -131,8 +139,8 @@ export class SecretStore {
     return entry;
   }
 
-  #em(): EntityManager {
-    return this.orm.em.fork();
+  #em(options?: UnitOfWork): EntityManager {
+    return options?.em ?? this.orm.em.fork();
   }
 }
 

@@ -30,3 +30,45 @@ export const catalogEntry = z.object({
   accountName: z.string().nullable(),
 });
 export type CatalogEntry = z.infer<typeof catalogEntry>;
+
+/** Callback parameters. The code is kept byte for byte: Intercom codes can end with `=`. */
+export const oauthCallbackInput = z.object({
+  code: z.string().min(1, 'The authorization code is missing.').max(2048),
+  state: z
+    .string()
+    .min(16, 'The state parameter is malformed.')
+    .max(256, 'The state parameter is malformed.')
+    .regex(/^[A-Za-z0-9_-]+$/, 'The state parameter is malformed.'),
+});
+export type OAuthCallbackInput = z.infer<typeof oauthCallbackInput>;
+
+export const connectorState = z.enum(['not_configured', 'not_connected', 'connected', 'disconnected']);
+export type ConnectorState = z.infer<typeof connectorState>;
+
+/** What a connector's page shows. By construction it has no field that could hold a token. */
+export const connectorStatusOutput = z.object({
+  connector: z.string(),
+  configured: z.boolean(),
+  missingConfiguration: z.array(z.string()),
+  sandbox: z.boolean(),
+  connected: z.boolean(),
+  state: connectorState,
+  installationStatus: z.enum(['active', 'disconnected']).nullable(),
+  workspace: z.object({ id: z.string().nullable(), name: z.string().nullable() }).nullable(),
+  connectedBy: z.string().nullable(),
+  connectedAt: z.string().nullable(),
+  disconnectedBy: z.string().nullable(),
+  disconnectedAt: z.string().nullable(),
+});
+export type ConnectorStatus = z.infer<typeof connectorStatusOutput>;
+
+export const connectorEventOutput = z.object({
+  id: z.string(),
+  action: z.enum(['connected', 'reconnected', 'disconnected']),
+  actorEmail: z.string(),
+  workspaceName: z.string().nullable(),
+  at: z.string(),
+});
+export type ConnectorEventView = z.infer<typeof connectorEventOutput>;
+
+export const flowResult = z.object({ success: z.literal(true), redirectTo: z.string().nullable() });

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, inject } from 'vitest';
 import { openOrm, type Orm } from '../../db/orm.js';
 import { parseEnv } from '../../server/env.js';
 import type { Logger } from '../../server/logger.js';
+import type { ConnectorId } from '../../server/connectors/registry.js';
+import { oauthConnectors, resolveOAuthConfig } from '../../server/oauth/config.js';
 import type { SecretBackend } from '../../server/secrets/backend.js';
 import { LocalSecretBackend } from '../../server/secrets/local-backend.js';
 import { SecretStore } from '../../server/secrets/secret-store.js';
@@ -66,11 +68,13 @@ export function testServices(
   const parsed = parseEnv({ NODE_ENV: 'test', APP_URL: 'http://localhost:3000', ...env });
   const secretBackend =
     backend ?? new LocalSecretBackend({ orm, current: { version: 1, key: randomBytes(32) } });
+  const runtimeEnv = { ...parsed, SESSION_SECRET: 'test-session-secret-test-session-secret' };
   return {
-    env: { ...parsed, SESSION_SECRET: 'test-session-secret-test-session-secret' },
+    env: runtimeEnv,
     logger,
     orm,
     secrets: new SecretStore(orm, secretBackend),
+    oauth: new Map(oauthConnectors.map((d) => [d.id as ConnectorId, resolveOAuthConfig(d, runtimeEnv)])),
   };
 }
 

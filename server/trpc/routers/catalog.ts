@@ -1,8 +1,33 @@
+import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { connectors } from '../../connectors/registry.js';
 import { listInstallations } from '../../installations/service.js';
 import { protectedProcedure, router } from '../init.js';
 import { catalogEntry, type CatalogEntry } from '../schemas.js';
+
+type Installation = { status: 'active' | 'disconnected'; externalAccountName?: string | null };
+
+function entry(c: (typeof connectors)[number], installation: Installation | undefined): CatalogEntry {
+  const status =
+    c.availability === 'coming_soon'
+      ? 'coming_soon'
+      : installation?.status === 'active'
+        ? 'connected'
+        : installation
+          ? 'disconnected'
+          : 'not_connected';
+  return {
+    id: c.id,
+    name: c.name,
+    tagline: c.tagline,
+    brandColor: c.brandColor,
+    icon: c.icon,
+    accessItems: [...c.accessItems],
+    availability: c.availability,
+    status,
+    accountName: installation?.status === 'active' ? (installation.externalAccountName ?? null) : null,
+  };
+}
 
 export const catalogRouter = router({
   /** Every connector with this tenant's state: one query for all installations. */
@@ -11,27 +36,17 @@ export const catalogRouter = router({
     .output(z.array(catalogEntry))
     .query(async ({ ctx }) => {
       const installations = new Map((await listInstallations(ctx.em, ctx.tenantId)).map((i) => [i.type, i]));
-      return connectors.map((c): CatalogEntry => {
-        const installation = installations.get(c.id);
-        const status =
-          c.availability === 'coming_soon'
-            ? 'coming_soon'
-            : installation?.status === 'active'
-              ? 'connected'
-              : installation
-                ? 'disconnected'
-                : 'not_connected';
-        return {
-          id: c.id,
-          name: c.name,
-          tagline: c.tagline,
-          brandColor: c.brandColor,
-          icon: c.icon,
-          accessItems: [...c.accessItems],
-          availability: c.availability,
-          status,
-          accountName: installation?.status === 'active' ? (installation.externalAccountName ?? null) : null,
-        };
-      });
+      return connectors.map((c) => entry(c, installations.get(c.id)));
+    }),
+
+  /** One connector's catalog entry; NOT_FOUND for an unknown id. */
+  get: protectedProcedure
+    .input(z.object({ id: z.string().max(64) }))
+    .output(catalogEntry)
+    .query(async ({ ctx, input }) => {
+      const definition = connectors.find((c) => c.id === input.id);
+      if (!definition) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such integration.' });
+      const installations = await listInstallations(ctx.em, ctx.tenantId);
+      return entry(definition, installations.find((i) => i.type === definition.id));
     }),
 });

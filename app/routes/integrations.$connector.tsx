@@ -1,0 +1,271 @@
+import {
+  json,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from '@remix-run/node';
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { AppShell } from '~/components/AppShell';
+import { ConnectorIcon } from '~/components/ConnectorIcon';
+import { StatusBadge } from '~/components/StatusBadge';
+import { useConnectorDisconnect, useConnectorStatus } from '~/lib/connector-hooks';
+import { flowMessage } from '~/lib/connector-messages';
+import { callOrThrow, connectorCaller, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
+import type { RoutedConnectorId } from '../../server/trpc/router';
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [
+  { title: `${data?.connector.name ?? 'Integration'} · Plugboard` },
+];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const session = requireSession(request, context);
+  const id = params.connector ?? '';
+  const connector = await callOrThrow(request, () => getCaller(context).catalog.get({ id }));
+  if (connector.availability !== 'available') {
+    throw new Response(`${connector.name} is coming soon.`, { status: 404, statusText: 'Not available yet' });
+  }
+  const procedures = connectorCaller(context, id);
+  const [status, events] = await Promise.all([
+    callOrThrow(request, () => procedures.status()),
+    callOrThrow(request, () => procedures.events({ limit: 10 })),
+  ]);
+  return json({
+    user: { email: session.email, role: session.role, tenantName: session.tenantName },
+    isAdmin: session.role === 'admin',
+    connector,
+    status,
+    events,
+  });
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  requireSession(request, context);
+  const id = params.connector ?? '';
+  const form = await request.formData();
+  const intent = form.get('intent');
+  const procedures = connectorCaller(context, id);
+  try {
+    if (intent === 'connect') {
+      const { authorizeUrl } = await procedures.connect();
+      // A plain 302 to the provider: works with and without JavaScript.
+      return redirect(authorizeUrl);
+    }
+    if (intent === 'disconnect') {
+      await procedures.disconnect();
+      return redirect(`/integrations/${id}?disconnected=true`);
+    }
+  } catch (error) {
+    const failure = toFailure(error);
+    return json({ message: failure.message }, { status: failure.status });
+  }
+  return json({ message: 'Unknown action.' }, { status: 400 });
+}
+
+function formatDate(iso: string | null): string {
+  if (!iso) return '';
+  return new Date(iso).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
+}
+
+export default function ConnectorPage() {
+  const loaderData = useLoaderData<typeof loader>();
+  const { user, isAdmin, connector, events } = loaderData;
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const revalidator = useRevalidator();
+  const id = connector.id as RoutedConnectorId;
+
+  // Live status after the first render; the loader's value is the initial data, so the page
+  // is complete without JavaScript.
+  const { data: liveStatus } = useConnectorStatus(id, loaderData.status);
+  const status = liveStatus ?? loaderData.status;
+  const disconnectMutation = useConnectorDisconnect(id);
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+
+  const confirming = params.get('confirm') === 'disconnect' && status.connected && isAdmin;
+  const busy = navigation.state === 'submitting' || disconnectMutation.isPending;
+  const notice = flowMessage(params.get('error'), connector.name);
+
+  const onConfirmDisconnect = (event: FormEvent<HTMLFormElement>) => {
+    if (!hydrated) return; // without JavaScript the form posts to the action
+    event.preventDefault();
+    disconnectMutation.mutate(undefined, {
+      onSuccess: () => {
+        window.history.replaceState(null, '', `/integrations/${id}?disconnected=true`);
+        revalidator.revalidate();
+      },
+    });
+  };
+
+  const badge = status.state === 'not_configured' ? 'not_configured' : status.state;
+
+  return (
+    <AppShell user={user}>
+      <p>
+        <Link to="/integrations">← All integrations</Link>
+      </p>
+      <div className="card stack" style={{ borderTop: `4px solid ${connector.brandColor}` }}>
+        <div className="connector-head">
+          <ConnectorIcon name={connector.name} brandColor={connector.brandColor} icon={connector.icon} size={48} />
+          <h1>{connector.name}</h1>
+          <StatusBadge status={badge} />
+          {status.sandbox ? (
+            <span className="badge sandbox" title="A local stand-in for the provider: no real account is involved">
+              Sandbox
+            </span>
+          ) : null}
+        </div>
+        <p className="tagline">{connector.tagline}</p>
+
+        {params.get('success') === 'true' && status.connected ? (
+          <p className="alert success" role="status">
+            Connected to {status.workspace?.name}.
+          </p>
+        ) : null}
+        {params.get('disconnected') === 'true' && !status.connected ? (
+          <p className="alert success" role="status">
+            {connector.name} was disconnected and its token removed.
+          </p>
+        ) : null}
+        {notice ? (
+          <p className={`alert ${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'}>
+            {notice.text}
+          </p>
+        ) : null}
+        {actionData?.message ? (
+          <p className="alert error" role="alert">
+            {actionData.message}
+          </p>
+        ) : null}
+        {disconnectMutation.error ? (
+          <p className="alert error" role="alert">
+            {disconnectMutation.error.message}
+          </p>
+        ) : null}
+
+        <section aria-labelledby="access-heading">
+          <h2 id="access-heading">What {connector.name} shares with Plugboard</h2>
+          <ul>
+            {connector.accessItems.map((item) => (
+              <li key={item}>{item}</li>
+            ))}
+          </ul>
+        </section>
+
+        <section aria-labelledby="state-heading" className="stack">
+          <h2 id="state-heading">Connection</h2>
+          {status.state === 'not_configured' ? (
+            <p className="alert info">
+              Not configured: set{' '}
+              {status.missingConfiguration.map((name, i) => (
+                <span key={name}>
+                  {i > 0 ? ' and ' : ''}
+                  <code>{name}</code>
+                </span>
+              ))}{' '}
+              in the server&apos;s environment, then restart.
+            </p>
+          ) : null}
+
+          {status.connected && status.workspace ? (
+            <>
+              <p>
+                <strong>Connected to {status.workspace.name}</strong>
+              </p>
+              <dl className="facts">
+                <dt>Workspace id</dt>
+                <dd>{status.workspace.id}</dd>
+                <dt>Connected by</dt>
+                <dd>{status.connectedBy ?? 'a former user'}</dd>
+                <dt>Connected at</dt>
+                <dd>{formatDate(status.connectedAt)}</dd>
+              </dl>
+            </>
+          ) : null}
+          {status.state === 'disconnected' ? (
+            <p>
+              Disconnected{status.disconnectedBy ? ` by ${status.disconnectedBy}` : ''}
+              {status.disconnectedAt ? ` on ${formatDate(status.disconnectedAt)}` : ''}.
+            </p>
+          ) : null}
+          {status.state === 'not_connected' ? <p>Not connected yet.</p> : null}
+
+          {!isAdmin && status.configured ? (
+            <p className="tagline">Only an admin of {user.tenantName} can connect or disconnect integrations.</p>
+          ) : null}
+
+          {isAdmin && status.configured && !confirming ? (
+            <div className="row">
+              <Form method="post" reloadDocument>
+                <input type="hidden" name="intent" value="connect" />
+                <button type="submit" disabled={busy}>
+                  {status.state === 'not_connected' ? `Connect ${connector.name}` : `Reconnect ${connector.name}`}
+                </button>
+              </Form>
+              {status.connected ? (
+                <Form method="get">
+                  <input type="hidden" name="confirm" value="disconnect" />
+                  <button type="submit" className="secondary" disabled={busy}>
+                    Disconnect
+                  </button>
+                </Form>
+              ) : null}
+            </div>
+          ) : null}
+
+          {confirming ? (
+            <div className="alert error stack" role="alertdialog" aria-labelledby="confirm-heading">
+              <h3 id="confirm-heading" style={{ margin: 0 }}>
+                Disconnect {connector.name}?
+              </h3>
+              <p style={{ margin: 0 }}>
+                Plugboard will revoke its access to {status.workspace?.name}, delete the stored token, and stop
+                using this connection. You can reconnect at any time.
+              </p>
+              <div className="row">
+                <Form method="post" onSubmit={onConfirmDisconnect}>
+                  <input type="hidden" name="intent" value="disconnect" />
+                  <button type="submit" className="danger" disabled={busy}>
+                    {busy ? 'Disconnecting…' : 'Yes, disconnect'}
+                  </button>
+                </Form>
+                <Link to={`/integrations/${id}`}>Cancel</Link>
+              </div>
+            </div>
+          ) : null}
+        </section>
+
+        <section aria-labelledby="events-heading">
+          <h2 id="events-heading">Recent activity</h2>
+          {events.length === 0 ? (
+            <p className="tagline">No connection activity yet.</p>
+          ) : (
+            <table className="events">
+              <thead>
+                <tr>
+                  <th scope="col">When</th>
+                  <th scope="col">What</th>
+                  <th scope="col">Who</th>
+                  <th scope="col">Workspace</th>
+                </tr>
+              </thead>
+              <tbody>
+                {events.map((e) => (
+                  <tr key={e.id}>
+                    <td>{formatDate(e.at)}</td>
+                    <td>{e.action === 'disconnected' ? 'Disconnected' : e.action === 'reconnected' ? 'Reconnected' : 'Connected'}</td>
+                    <td>{e.actorEmail}</td>
+                    <td>{e.workspaceName ?? ''}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+      </div>
+    </AppShell>
+  );
+}

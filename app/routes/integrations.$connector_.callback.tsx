@@ -1,0 +1,55 @@
+/**
+ * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
+ * `exchange` procedure and answers with a redirect to the connector page, with
+ * `?success=true` or `?error=<reason>`. Nothing renders here, and `Referrer-Policy:
+ * no-referrer` keeps the code out of any Referer header.
+ */
+import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
+import { connectorCaller, failureReason, requireSession } from '~/lib/trpc.server';
+
+// Referrer-Policy: no-referrer for this path is set with the other security headers
+// (server/http/security.ts), so it is on every response here, errors included.
+const NO_STORE = { 'Cache-Control': 'no-store' };
+
+/**
+ * Reads a query parameter without URLSearchParams' `+` to space rule: codes are opaque and
+ * must reach the token endpoint byte for byte (Intercom codes can end with `=`).
+ */
+export function rawQueryParam(url: URL, name: string): string | null {
+  for (const pair of url.search.replace(/^\?/, '').split('&')) {
+    const eq = pair.indexOf('=');
+    const key = eq === -1 ? pair : pair.slice(0, eq);
+    if (key !== name) continue;
+    try {
+      return decodeURIComponent(eq === -1 ? '' : pair.slice(eq + 1));
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  requireSession(request, context);
+  const connector = params.connector ?? '';
+  if (!/^[a-z_]{1,64}$/.test(connector)) throw new Response('Not found', { status: 404 });
+  const page = `/integrations/${connector}`;
+  const back = (query: string) => redirect(`${page}?${query}`, { headers: NO_STORE });
+
+  const url = new URL(request.url);
+  const providerError = rawQueryParam(url, 'error');
+  if (providerError !== null) {
+    // The admin declined (access_denied) or the provider refused: say so, store nothing.
+    return back(`error=${providerError === 'access_denied' ? 'access_denied' : 'provider_error'}`);
+  }
+  const code = rawQueryParam(url, 'code');
+  const state = rawQueryParam(url, 'state');
+  if (!code || !state) return back('error=invalid_request');
+
+  try {
+    await connectorCaller(context, connector).exchange({ code, state });
+  } catch (error) {
+    return back(`error=${failureReason(error)}`);
+  }
+  return back('success=true');
+}

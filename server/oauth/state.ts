@@ -1,0 +1,72 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { OAuthState } from '../../db/entities/index.js';
+import type { ConnectorId } from '../connectors/registry.js';
+
+export const STATE_TTL_MS = 10 * 60 * 1000;
+
+export type StateRejection = 'state_unknown' | 'state_expired' | 'state_mismatch';
+
+export class OAuthStateError extends Error {
+  override readonly name = 'OAuthStateError';
+  constructor(readonly reason: StateRejection) {
+    super(
+      reason === 'state_expired'
+        ? 'This connection attempt expired. Please start again.'
+        : 'This connection attempt is not valid. Please start again.',
+    );
+  }
+}
+
+export interface StateOwner {
+  tenantId: string;
+  userId: string;
+  sessionId: string;
+  connector: ConnectorId;
+}
+
+const hash = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
+
+/** 256 random bits; only the hash is stored. Expired states are swept on the way. */
+export async function issueState(em: EntityManager, owner: StateOwner, now = new Date()): Promise<string> {
+  const state = randomBytes(32).toString('base64url');
+  await em.nativeDelete(OAuthState, { expiresAt: { $lt: now } });
+  em.create(OAuthState, {
+    stateHash: hash(state),
+    connector: owner.connector,
+    tenant: owner.tenantId,
+    user: owner.userId,
+    session: owner.sessionId,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + STATE_TTL_MS),
+  });
+  await em.flush();
+  return state;
+}
+
+/**
+ * Consumes a state exactly once: one DELETE ... RETURNING that matches the hash, the owner
+ * and the expiry, so two concurrent callbacks cannot both succeed. A state that does not
+ * match its owner is left alone (a stranger cannot burn someone else's attempt); the reason
+ * is worked out afterwards only to choose the message.
+ */
+export async function consumeState(em: EntityManager, state: string, owner: StateOwner, now = new Date()): Promise<void> {
+  const stateHash = hash(state);
+  const deleted = await em
+    .getConnection()
+    .execute<{ id: string }[]>(
+      `delete from oauth_states
+        where state_hash = ? and tenant_id = ? and user_id = ? and session_id = ? and connector = ? and expires_at > ?
+        returning id`,
+      [stateHash, owner.tenantId, owner.userId, owner.sessionId, owner.connector, now],
+    );
+  if (deleted.length === 1) return;
+
+  const row = await em.findOne(OAuthState, { stateHash });
+  if (!row) throw new OAuthStateError('state_unknown');
+  if (row.expiresAt <= now) {
+    await em.nativeDelete(OAuthState, { id: row.id });
+    throw new OAuthStateError('state_expired');
+  }
+  throw new OAuthStateError('state_mismatch');
+}

@@ -1,0 +1,143 @@
+/**
+ * Produces the tRPC router for one OAuth connector from its definition: `connect`,
+ * `exchange`, `status`, `events`, `disconnect`. Every connector gets the same procedures.
+ */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
+import type { ConnectorId } from '../../connectors/registry.js';
+import type { OAuthClientConfig } from '../../oauth/config.js';
+import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError } from '../../oauth/flow.js';
+import { OAuthStateError } from '../../oauth/state.js';
+import { UnknownConnectorTypeError } from '../../installations/service.js';
+import type { Context } from '../context.js';
+import { adminProcedure, protectedProcedure, router } from '../init.js';
+import {
+  connectorEventOutput,
+  connectorStatusOutput,
+  flowResult,
+  oauthCallbackInput,
+  type ConnectorStatus,
+} from '../schemas.js';
+
+function configOf(ctx: Context, connector: ConnectorId): OAuthClientConfig {
+  const config = ctx.services.oauth.get(connector);
+  if (!config) throw new TRPCError({ code: 'NOT_FOUND', message: `Connector ${connector} has no OAuth configuration.` });
+  return config;
+}
+
+/** Flow errors carry a reason for the UI and a message that is safe to show. */
+function toTRPCError(error: unknown): unknown {
+  if (error instanceof OAuthStateError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+  if (error instanceof OAuthFlowError) {
+    const code = error.reason === 'not_configured' ? 'PRECONDITION_FAILED' : error.reason === 'token_rejected' ? 'BAD_REQUEST' : 'BAD_GATEWAY';
+    return new TRPCError({ code: error.reason === 'storage_failed' ? 'INTERNAL_SERVER_ERROR' : code, message: error.message, cause: error });
+  }
+  if (error instanceof UnknownConnectorTypeError) {
+    return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
+  }
+  return error;
+}
+
+export function connectorRouter(connector: ConnectorId) {
+  return router({
+    /** Starts the OAuth flow: returns the provider's consent URL (the state is stored). */
+    connect: adminProcedure
+      .input(z.void())
+      .output(z.object({ authorizeUrl: z.url() }))
+      .mutation(async ({ ctx }) => {
+        try {
+          return { authorizeUrl: await beginAuthorization(ctx.em, configOf(ctx, connector), ctx.session) };
+        } catch (error) {
+          throw toTRPCError(error);
+        }
+      }),
+
+    /** The callback: consume the state, exchange the code, store the token, record the install. */
+    exchange: adminProcedure
+      .input(oauthCallbackInput)
+      .output(flowResult)
+      .mutation(async ({ ctx, input }) => {
+        try {
+          await completeAuthorization(
+            { services: ctx.services, em: ctx.em, session: ctx.session, config: configOf(ctx, connector), requestId: ctx.requestId },
+            input,
+          );
+          return { success: true as const, redirectTo: null };
+        } catch (error) {
+          throw toTRPCError(error);
+        }
+      }),
+
+    /** From Postgres only: one indexed query, no secret-store call. */
+    status: protectedProcedure
+      .input(z.void())
+      .output(connectorStatusOutput)
+      .query(async ({ ctx }): Promise<ConnectorStatus> => {
+        const config = configOf(ctx, connector);
+        const installation = await ctx.em.findOne(
+          ConnectorInstallation,
+          { tenant: ctx.tenantId, type: connector },
+          { populate: ['installedBy', 'disconnectedBy'], strategy: 'joined' },
+        );
+        const active = installation?.status === 'active';
+        return {
+          connector,
+          configured: config.configured,
+          missingConfiguration: [...config.missing],
+          sandbox: config.sandbox,
+          connected: active,
+          state: active ? 'connected' : installation ? 'disconnected' : config.configured ? 'not_connected' : 'not_configured',
+          installationStatus: installation?.status ?? null,
+          workspace: installation
+            ? { id: installation.externalAccountId ?? null, name: installation.externalAccountName ?? null }
+            : null,
+          connectedBy: installation?.installedBy?.getEntity().email ?? null,
+          connectedAt: installation ? installation.updatedAt.toISOString() : null,
+          disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
+          disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
+        };
+      }),
+
+    /** Recent connect and disconnect events of this tenant, newest first. */
+    events: protectedProcedure
+      .input(z.object({ limit: z.number().int().min(1).max(50).default(10) }).default({ limit: 10 }))
+      .output(z.array(connectorEventOutput))
+      .query(async ({ ctx, input }) => {
+        const events = await ctx.em.find(
+          ConnectorEvent,
+          { tenant: ctx.tenantId, connector },
+          { orderBy: { createdAt: 'desc' }, limit: input.limit },
+        );
+        return events.map((e) => ({
+          id: e.id,
+          action: e.action,
+          actorEmail: e.actorEmail,
+          workspaceName: e.externalAccountName ?? null,
+          at: e.createdAt.toISOString(),
+        }));
+      }),
+
+    /** Revoke (best effort), delete the token and token type, mark the row disconnected. */
+    disconnect: adminProcedure
+      .input(z.void())
+      .output(flowResult)
+      .mutation(async ({ ctx }) => {
+        try {
+          await disconnect({
+            services: ctx.services,
+            em: ctx.em,
+            session: ctx.session,
+            config: configOf(ctx, connector),
+            requestId: ctx.requestId,
+          });
+          return { success: true as const, redirectTo: null };
+        } catch (error) {
+          ctx.services.logger.error({ requestId: ctx.requestId, connector, err: { name: (error as Error).name, message: (error as Error).message } }, 'disconnect failed');
+          throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Disconnecting failed; nothing was changed. Please try again.' });
+        }
+      }),
+  });
+}
+
+export type ConnectorRouter = ReturnType<typeof connectorRouter>;
