@@ -10,7 +10,7 @@ import type { SecretBackend } from '../../server/secrets/backend.js';
 import { LocalSecretBackend } from '../../server/secrets/local-backend.js';
 import { SecretStore } from '../../server/secrets/secret-store.js';
 import type { AppServices } from '../../server/services.js';
-import { TEMPLATE_DB, withDatabase } from './global-setup.js';
+import { withDatabase } from './global-setup.js';
 import { captureLogs } from './logs.js';
 
 export interface TestDatabase {
@@ -25,11 +25,11 @@ export interface TestDatabase {
 /** A fresh database per test file, cloned from the migrated template. */
 export async function createTestDatabase(): Promise<TestDatabase & { drop(): Promise<void> }> {
   const adminUrl = inject('pgAdminUrl');
-  const name = `plugboard_test_${randomBytes(6).toString('hex')}`;
+  const name = `${inject('pgRunPrefix')}${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    await admin.query(`create database "${name}" template "${TEMPLATE_DB}"`);
+    await admin.query(`create database "${name}" template "${inject('pgTemplate')}"`);
   } finally {
     await admin.end();
   }

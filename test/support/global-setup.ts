@@ -9,11 +9,18 @@ import type { TestProject } from 'vitest/node';
 import { migrate, openOrm } from '../../db/orm.js';
 import { createLogger } from '../../server/logger.js';
 
-export const TEMPLATE_DB = 'plugboard_test_template';
+/**
+ * Names carry the run's start time, so concurrent runs on one cluster keep to their own
+ * databases and a run only sweeps what interrupted runs left hours ago.
+ */
+const RUN = `${Math.floor(Date.now() / 1000)}_${process.pid}`;
+const STALE_AFTER_SECONDS = 6 * 3600;
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pgAdminUrl: string;
+    pgTemplate: string;
+    pgRunPrefix: string;
   }
 }
 
@@ -27,13 +34,14 @@ export default async function setup(project: TestProject) {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
   const external = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   let stop = async () => {};
+  const template = `plugboard_test_${RUN}_template`;
   let adminUrl: string;
   if (external) {
     adminUrl = withDatabase(external, 'postgres');
   } else {
     const { startEmbeddedPostgres } = await import('../../db/embedded-postgres.js');
     const embedded = await startEmbeddedPostgres({
-      dataDir: path.resolve('.data/test'),
+      dataDir: path.resolve(process.env.TEST_DATA_DIR ?? '.data/test'),
       port: Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339),
       database: 'postgres',
       logger: createLogger({ level: 'warn' }),
@@ -45,21 +53,37 @@ export default async function setup(project: TestProject) {
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();
   try {
-    // Leftovers of an interrupted run.
     const { rows } = await admin.query<{ datname: string }>(
       "select datname from pg_database where datname like 'plugboard_test_%'",
     );
-    for (const { datname } of rows) await admin.query(`drop database if exists "${datname}" with (force)`);
-    await admin.query(`create database "${TEMPLATE_DB}"`);
+    const now = Math.floor(Date.now() / 1000);
+    for (const { datname } of rows) {
+      const started = Number(/^plugboard_test_(\d+)_/.exec(datname)?.[1] ?? 0);
+      if (now - started > STALE_AFTER_SECONDS) await admin.query(`drop database if exists "${datname}" with (force)`);
+    }
+    await admin.query(`create database "${template}"`);
   } finally {
     await admin.end();
   }
-  const orm = await openOrm(withDatabase(adminUrl, TEMPLATE_DB), { poolMax: 1 });
+  const orm = await openOrm(withDatabase(adminUrl, template), { poolMax: 1 });
   await migrate(orm);
   await orm.close(true);
 
   project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgTemplate', template);
+  project.provide('pgRunPrefix', `plugboard_test_${RUN}_`);
   return async () => {
+    const client = new pg.Client({ connectionString: adminUrl });
+    await client.connect();
+    try {
+      const { rows: mine } = await client.query<{ datname: string }>(
+        'select datname from pg_database where starts_with(datname, $1)',
+        [`plugboard_test_${RUN}_`],
+      );
+      for (const { datname } of mine) await client.query(`drop database if exists "${datname}" with (force)`);
+    } finally {
+      await client.end();
+    }
     await stop();
   };
 }

@@ -1,0 +1,64 @@
+/**
+ * Checks every connector definition the way a provider file is validated in CI: a broken
+ * definition fails here, not in front of an admin.
+ */
+import { describe, expect, it } from 'vitest';
+import { oauthConnectors } from '../oauth/config.js';
+import { configKeys, connectorIds, connectors, findKey, nonSensitiveKeys, sensitiveKeys } from './registry.js';
+import type { ConnectorDefinition } from './types.js';
+
+const all = connectors as readonly ConnectorDefinition[];
+
+describe('connector registry', () => {
+  it('has 16 connectors with unique ids in snake_case', () => {
+    expect(all).toHaveLength(16);
+    expect(new Set(connectorIds).size).toBe(all.length);
+    for (const c of all) expect(c.id).toMatch(/^[a-z][a-z0-9_]{1,62}$/);
+  });
+
+  it.each(all.map((c) => [c.id, c] as const))('%s: name, brand colour, access items and icon are well formed', (_id, c) => {
+    expect(c.name.trim()).not.toBe('');
+    expect(c.tagline.trim()).not.toBe('');
+    expect(c.brandColor).toMatch(/^#[0-9A-Fa-f]{6}$/);
+    expect(c.accessItems.length).toBeGreaterThan(0);
+    if (c.icon) {
+      expect(c.icon.svgPath).toMatch(/^M[\d.\s,-]/);
+      expect(c.icon.title).not.toBe('');
+    }
+  });
+
+  it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
+    const available = all.filter((c) => c.availability === 'available');
+    expect(available.map((c) => c.id)).toEqual(['intercom']);
+    for (const c of available) {
+      const oauth = c.oauth;
+      expect(oauth, c.id).toBeDefined();
+      if (!oauth) continue;
+      expect(new URL(oauth.defaults.authorizeUrl).protocol).toBe('https:');
+      expect(new URL(oauth.defaults.apiUrl).protocol).toBe('https:');
+      expect(oauth.token.path).toMatch(/^\//);
+      expect(c.keys[oauth.storage.accessToken]?.sensitive, 'the access token must be sensitive').toBe(true);
+      expect(c.keys[oauth.storage.tokenType]?.sensitive).toBe(false);
+      for (const name of Object.values(oauth.env)) expect(name).toMatch(/^[A-Z][A-Z0-9_]+$/);
+    }
+    expect(oauthConnectors.map((c) => c.id)).toEqual(available.map((c) => c.id));
+  });
+
+  it('every key is declared once, upper snake case, and routed by its sensitivity', () => {
+    const names = configKeys.map((k) => k.key);
+    expect(new Set(names).size).toBe(names.length);
+    for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
+    expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN']);
+    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE']);
+    for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
+  });
+
+  it('parses Intercom token answers and rejects malformed ones', () => {
+    const intercom = all.find((c) => c.id === 'intercom')!;
+    const parse = intercom.oauth!.token.parse;
+    expect(parse({ token_type: 'Bearer', token: 'a', access_token: 'a' })).toEqual({ accessToken: 'a', tokenType: 'Bearer' });
+    expect(parse({ token_type: 'Bearer', token: 'only-token' })).toEqual({ accessToken: 'only-token', tokenType: 'Bearer' });
+    expect(() => parse({ token_type: 'Bearer' })).toThrow();
+    expect(() => parse('nope')).toThrow();
+  });
+});
