@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Session, User } from '../../db/entities/index.js';
+import { Session, type Tenant, User } from '../../db/entities/index.js';
 import type { UserRole } from '../../db/entities/user.js';
 import { timingDummyHash, verifyPassword } from './password.js';
 
@@ -44,18 +44,18 @@ export async function signIn(
   await em.flush();
   // Opportunistic clean-up keeps the table small without a scheduler.
   await em.nativeDelete(Session, { expiresAt: { $lt: new Date() } });
-  const tenant = user.tenant.getEntity();
+  return { token, user: toSessionUser(session.id, user, user.tenant.getEntity()) };
+}
+
+function toSessionUser(sessionId: string, user: User, tenant: Tenant): SessionUser {
   return {
-    token,
-    user: {
-      sessionId: session.id,
-      userId: user.id,
-      email: user.email,
-      role: user.role,
-      tenantId: tenant.id,
-      tenantSlug: tenant.slug,
-      tenantName: tenant.name,
-    },
+    sessionId,
+    userId: user.id,
+    email: user.email,
+    role: user.role,
+    tenantId: tenant.id,
+    tenantSlug: tenant.slug,
+    tenantName: tenant.name,
   };
 }
 
@@ -67,17 +67,7 @@ export async function resolveSession(em: EntityManager, token: string): Promise<
     { populate: ['user', 'tenant'] },
   );
   if (!session) return null;
-  const user = session.user.getEntity();
-  const tenant = session.tenant.getEntity();
-  return {
-    sessionId: session.id,
-    userId: user.id,
-    email: user.email,
-    role: user.role,
-    tenantId: tenant.id,
-    tenantSlug: tenant.slug,
-    tenantName: tenant.name,
-  };
+  return toSessionUser(session.id, session.user.getEntity(), session.tenant.getEntity());
 }
 
 export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {

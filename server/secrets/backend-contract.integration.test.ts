@@ -1,30 +1,23 @@
 /**
  * The behaviour both secret backends promise, run against each: the local AES-GCM table in
- * a real Postgres, and SSM through the real AWS SDK and the loopback SSM endpoint.
+ * a real Postgres, and SSM through the real AWS SDK and the loopback SSM ssm.current.
  */
 import { inspect } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { makeTenant } from '../../test/support/factories.js';
 import { useTestDatabase } from '../../test/support/database.js';
-import { localBackend, ssmBackend } from '../../test/support/secret-backends.js';
-import { startSsmEndpoint, type SsmEndpoint } from '../../test/support/ssm-endpoint.js';
+import { localBackend, ssmBackend, useSsmEndpoint } from '../../test/support/secret-backends.js';
 import { SecretBackendError, type SecretBackend } from './backend.js';
 import { SecretValue } from './secret-value.js';
 
 const db = useTestDatabase();
-let endpoint: SsmEndpoint;
-beforeAll(async () => {
-  endpoint = await startSsmEndpoint();
-});
-afterAll(async () => {
-  await endpoint.close();
-});
+const ssm = useSsmEndpoint();
 
 const SECRET = 'tok_contract_0123456789abcdef';
 
 describe.each([
   ['local', () => localBackend(db.orm)],
-  ['ssm', () => ssmBackend(endpoint)],
+  ['ssm', () => ssmBackend(ssm.current)],
 ] as const)('%s secret backend', (_name, make: () => SecretBackend) => {
   const tenant = async () => (await makeTenant(db.orm.em.fork())).id;
 

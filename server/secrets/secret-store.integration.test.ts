@@ -1,33 +1,26 @@
-import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { makeTenant } from '../../test/support/factories.js';
 import { useTestDatabase } from '../../test/support/database.js';
-import { localBackend, ssmBackend } from '../../test/support/secret-backends.js';
-import { startSsmEndpoint, type SsmEndpoint } from '../../test/support/ssm-endpoint.js';
+import { localBackend, ssmBackend, useSsmEndpoint } from '../../test/support/secret-backends.js';
 import type { ConfigKey } from '../connectors/registry.js';
 import { SecretStore, UnknownConfigKeyError } from './secret-store.js';
 import { SecretValue } from './secret-value.js';
 
 const db = useTestDatabase();
-let endpoint: SsmEndpoint;
-beforeAll(async () => {
-  endpoint = await startSsmEndpoint();
-});
-afterAll(async () => {
-  await endpoint.close();
-});
+const ssm = useSsmEndpoint();
 
 const TOKEN = 'tok_routing_marker_987654321';
 
 describe('SecretStore routing', () => {
   it('sends sensitive keys to SSM only and non-sensitive keys to config_values only', async () => {
-    endpoint.reset();
-    const store = new SecretStore(db.orm, ssmBackend(endpoint));
+    ssm.current.reset();
+    const store = new SecretStore(db.orm, ssmBackend(ssm.current));
     const tenantId = (await makeTenant(db.orm.em.fork())).id;
 
     await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
     await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'Bearer');
 
-    const puts = endpoint.requestsFor('PutParameter');
+    const puts = ssm.current.requestsFor('PutParameter');
     expect(puts.map((r) => r.body?.Name)).toEqual([`/${tenantId}/api-key/INTERCOM_ACCESS_TOKEN`]);
     expect(puts[0]?.body).toMatchObject({ Type: 'SecureString', Overwrite: true });
     const config = await db.sql<{ key: string; value: string }>('select key, value from config_values where tenant_id = $1', [tenantId]);
@@ -37,7 +30,7 @@ describe('SecretStore routing', () => {
     expect((await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(TOKEN);
     expect(await store.get(tenantId, 'INTERCOM_TOKEN_TYPE')).toBe('Bearer');
     // Reading the non-sensitive key made no SSM call.
-    expect(endpoint.requests.filter((r) => JSON.stringify(r.body).includes('INTERCOM_TOKEN_TYPE'))).toEqual([]);
+    expect(ssm.current.requests.filter((r) => JSON.stringify(r.body).includes('INTERCOM_TOKEN_TYPE'))).toEqual([]);
   });
 
   it('with the local backend, sensitive values land encrypted in secret_values, never in config_values', async () => {
@@ -58,8 +51,8 @@ describe('SecretStore routing', () => {
   });
 
   it('deletes both kinds at once, idempotently', async () => {
-    endpoint.reset();
-    const store = new SecretStore(db.orm, ssmBackend(endpoint));
+    ssm.current.reset();
+    const store = new SecretStore(db.orm, ssmBackend(ssm.current));
     const tenantId = (await makeTenant(db.orm.em.fork())).id;
     await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
     await store.save(tenantId, 'INTERCOM_TOKEN_TYPE', 'Bearer');
@@ -67,11 +60,11 @@ describe('SecretStore routing', () => {
     await store.delete(tenantId, ['INTERCOM_ACCESS_TOKEN', 'INTERCOM_TOKEN_TYPE']);
     expect(await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
     expect(await store.get(tenantId, 'INTERCOM_TOKEN_TYPE')).toBeNull();
-    expect(endpoint.parameters.size).toBe(0);
+    expect(ssm.current.parameters.size).toBe(0);
   });
 
   it('describes each declared key without its value', async () => {
-    const store = new SecretStore(db.orm, ssmBackend(endpoint, { prefix: '/plugboard/test' }));
+    const store = new SecretStore(db.orm, ssmBackend(ssm.current, { prefix: '/plugboard/test' }));
     const tenantId = (await makeTenant(db.orm.em.fork())).id;
     await store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(TOKEN));
     const described = await store.describe(tenantId, 'intercom');
