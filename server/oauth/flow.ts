@@ -112,9 +112,10 @@ export async function completeAuthorization(deps: Deps, input: { code: string; s
   const keys = config.spec.storage as { accessToken: SensitiveKey; tokenType: NonSensitiveKey };
   const existing = await findInstallation(em, session.tenantId, config.connector);
   // On reconnect the previous token is overwritten; keep it to restore if the rest fails.
-  const previous = existing?.status === 'active' ? await secrets.get(session.tenantId, keys.accessToken) : null;
-
+  // Read inside the try: if it cannot be read, nothing is overwritten and the new grant is revoked.
+  let previous: SecretValue | null = null;
   try {
+    if (existing?.status === 'active') previous = await secrets.get(session.tenantId, keys.accessToken);
     await secrets.save(session.tenantId, keys.accessToken, accessToken);
   } catch (error) {
     log.error({ err: describeError(error) }, 'storing the access token failed');
@@ -159,14 +160,16 @@ export async function completeAuthorization(deps: Deps, input: { code: string; s
     throw new OAuthFlowError('storage_failed', 'We could not save the connection. Nothing was changed; please try again.');
   }
 
+  // A reconnect replaced a live grant: revoke the old one so no unheld token stays valid.
+  if (previous && !previous.equals(accessToken)) await revokeQuietly(deps, previous, log);
   log.info({ account: account.id, reconnect: Boolean(existing) }, 'connector connected');
   return account;
 }
 
 /**
- * Revokes at the provider (best effort: a failure is logged and does not block), then deletes
- * both values and marks the row disconnected in one transaction that commits only after the
- * secret backend confirmed the delete. Disconnecting twice is fine.
+ * Deletes both values and marks the row disconnected in one transaction that commits only
+ * after the secret backend confirmed the delete, then revokes at the provider (best effort: a
+ * failure is logged and does not block). Disconnecting twice is fine.
  */
 export async function disconnect(deps: Deps): Promise<void> {
   const { services, em, session, config, requestId } = deps;
@@ -179,7 +182,6 @@ export async function disconnect(deps: Deps): Promise<void> {
     log.warn({ err: describeError(error) }, 'reading the token for revocation failed; continuing');
     return null;
   });
-  if (token) await revokeQuietly(deps, token, log);
 
   await em.transactional(async (tx) => {
     if (installation && installation.status === 'active') {
@@ -198,6 +200,9 @@ export async function disconnect(deps: Deps): Promise<void> {
     await secrets.delete(session.tenantId, [keys.tokenType], { em: tx });
     await secrets.delete(session.tenantId, [keys.accessToken]);
   });
+  // Revoke only once the local state says disconnected: if the delete had failed, the stored
+  // token would still be live and the page's "nothing was changed" would be true.
+  if (token) await revokeQuietly(deps, token, log);
   log.info({ wasActive: installation?.status === 'active' }, 'connector disconnected');
 }
 
@@ -267,9 +272,19 @@ function providerFailure(error: unknown, log: AppServices['logger'], fallback: F
   return new OAuthFlowError('token_rejected', 'The provider rejected the authorization. Please connect again.');
 }
 
-/** Name and message of an error we raised ourselves; never a provider body or a value. */
-function describeError(error: unknown): { name: string; message: string } {
-  return error instanceof Error ? { name: error.name, message: error.message } : { name: 'Unknown', message: String(error) };
+/**
+ * What may be logged about an error: our own errors' messages (which never hold values);
+ * for database errors only the name, SQL state and constraint, since the driver's message
+ * repeats the statement with its parameters (names, emails, ids).
+ */
+function describeError(error: unknown): Record<string, string | undefined> {
+  if (!(error instanceof Error)) return { name: 'Unknown' };
+  const driver = error as Error & { code?: unknown; constraint?: unknown; sqlState?: unknown };
+  if (typeof driver.code === 'string' && /^[0-9A-Z]{5}$/.test(driver.code)) {
+    return { name: error.name, sqlState: driver.code, constraint: typeof driver.constraint === 'string' ? driver.constraint : undefined };
+  }
+  if (error.name.endsWith('Exception') && 'sql' in error) return { name: error.name };
+  return { name: error.name, message: error.message };
 }
 
 export type { ConnectorId };

@@ -107,7 +107,7 @@ export function connectorRouter(connector: ConnectorId) {
         const events = await ctx.em.find(
           ConnectorEvent,
           { tenant: ctx.tenantId, connector },
-          { orderBy: { createdAt: 'desc' }, limit: input.limit },
+          { orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: input.limit },
         );
         return events.map((e) => ({
           id: e.id,
