@@ -14,6 +14,7 @@ import { openOrm, type Orm } from '../db/orm.js';
 import { createTenant, createUser } from '../server/auth/accounts.js';
 import { SESSION_COOKIE, serializeSessionCookie } from '../server/auth/session-cookie.js';
 import { signIn } from '../server/auth/sessions.js';
+import { LocalSecretBackend, parseMasterKey, parsePreviousKeys } from '../server/secrets/local-backend.js';
 import { E2E_SERVER } from '../playwright.config.js';
 
 export { expect };
@@ -37,6 +38,23 @@ function sessionSecret(): string {
   return process.env.SESSION_SECRET || readFileSync(path.join(dataDir, 'session-secret'), 'utf8').trim();
 }
 
+/**
+ * The master key the web server's local secret backend encrypts with: the same rule as
+ * server/secrets/secret-store.ts (SECRETS_MASTER_KEY wins, else the dev key it generated).
+ */
+function secretBackendFor(orm: Orm): LocalSecretBackend {
+  if (process.env.SECRETS_BACKEND === 'ssm') {
+    throw new Error('The secretBackend fixture reads the local backend, but SECRETS_BACKEND=ssm is set');
+  }
+  const base64 =
+    process.env.SECRETS_MASTER_KEY || readFileSync(path.join(dataDir, 'secrets-master-key'), 'utf8').trim();
+  return new LocalSecretBackend({
+    orm,
+    current: parseMasterKey(base64, Number(process.env.SECRETS_MASTER_KEY_VERSION || 1)),
+    previous: parsePreviousKeys(process.env.SECRETS_PREVIOUS_MASTER_KEYS),
+  });
+}
+
 export interface TestTenant {
   id: string;
   slug: string;
@@ -58,6 +76,11 @@ export interface BrowserErrors {
 interface WorkerFixtures {
   /** One ORM per worker: its pool is tiny because the server needs the connections more. */
   orm: Orm;
+  /**
+   * The web server's local secret backend, with its master key: decrypts what the server
+   * stored, so a test can check a token landed (and compare it with what a page shows).
+   */
+  secretBackend: LocalSecretBackend;
 }
 
 interface TestFixtures {
@@ -87,6 +110,13 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       } finally {
         await orm.close(true);
       }
+    },
+    { scope: 'worker' },
+  ],
+
+  secretBackend: [
+    async ({ orm }, use) => {
+      await use(secretBackendFor(orm));
     },
     { scope: 'worker' },
   ],

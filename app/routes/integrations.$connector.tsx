@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
+import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, useSearchParams } from '@remix-run/react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { AppShell } from '~/components/AppShell';
 import { ConnectorIcon } from '~/components/ConnectorIcon';
@@ -74,7 +74,7 @@ export default function ConnectorPage() {
   const actionData = useActionData<typeof action>();
   const [params] = useSearchParams();
   const navigation = useNavigation();
-  const revalidator = useRevalidator();
+  const navigate = useNavigate();
   const id = connector.id as RoutedConnectorId;
 
   // Live status after the first render; the loader's value is the initial data, so the page
@@ -93,10 +93,8 @@ export default function ConnectorPage() {
     if (!hydrated) return; // without JavaScript the form posts to the action
     event.preventDefault();
     disconnectMutation.mutate(undefined, {
-      onSuccess: () => {
-        window.history.replaceState(null, '', `/integrations/${id}?disconnected=true`);
-        revalidator.revalidate();
-      },
+      // Through the router, so the search params (the notice) and the loader (activity) update.
+      onSuccess: () => navigate(`/integrations/${id}?disconnected=true`, { replace: true }),
     });
   };
 
