@@ -12,6 +12,36 @@ export const E2E_SERVER = {
   embeddedPgPort: 54359,
 } as const;
 
+/**
+ * A second server with the production wiring: SECRETS_BACKEND=ssm against a loopback
+ * SSM-protocol endpoint, and Intercom reached through INTERCOM_OAUTH_URL / INTERCOM_API_URL at
+ * a separately started Intercom-protocol server. Used by the `ssm` project (e2e/ssm/).
+ */
+export const E2E_SSM = {
+  port: 3211,
+  dataDir: '.data/e2e-ssm',
+  embeddedPgPort: 54379,
+  ssmPort: 45830,
+  intercomPort: 46000,
+} as const;
+
+const chromiumLaunch = {
+  // Playwright cannot download its own browser here: drive Debian's chromium package.
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    // Without these Chromium keeps trying to reach Google over the closed network.
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+    '--no-first-run',
+    '--disable-quic',
+  ],
+};
+
+const shutdown = { signal: 'SIGTERM', timeout: 15_000 } as const;
+
 // localhost, not 127.0.0.1: the server's origin check compares the Origin header of every
 // form post with APP_URL, which defaults to http://localhost:<PORT>.
 const baseURL = `http://localhost:${E2E_SERVER.port}`;
@@ -32,40 +62,67 @@ export default defineConfig({
   projects: [
     {
       name: 'chromium',
-      use: {
-        browserName: 'chromium',
-        // Playwright cannot download its own browser here: drive Debian's chromium package.
-        launchOptions: {
-          executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-          args: [
-            '--no-sandbox',
-            '--disable-gpu',
-            // Without these Chromium keeps trying to reach Google over the closed network.
-            '--disable-background-networking',
-            '--disable-component-update',
-            '--disable-sync',
-            '--no-first-run',
-            '--disable-quic',
-          ],
-        },
-      },
+      testIgnore: 'ssm/**',
+      use: { browserName: 'chromium', launchOptions: chromiumLaunch },
+    },
+    {
+      name: 'ssm',
+      testMatch: 'ssm/**/*.spec.ts',
+      use: { browserName: 'chromium', launchOptions: chromiumLaunch, baseURL: `http://localhost:${E2E_SSM.port}` },
     },
   ],
   // The build is the npm script's job (`test:e2e` = `remix build && playwright test`).
-  webServer: {
-    command: 'npx tsx server/main.ts',
-    url: `http://127.0.0.1:${E2E_SERVER.port}/healthz`,
-    env: {
-      PORT: String(E2E_SERVER.port),
-      DATA_DIR: E2E_SERVER.dataDir,
-      EMBEDDED_PG_PORT: String(E2E_SERVER.embeddedPgPort),
-      LOG_LEVEL: 'warn',
-      NODE_ENV: 'development',
+  webServer: [
+    {
+      command: 'npx tsx server/main.ts',
+      url: `http://127.0.0.1:${E2E_SERVER.port}/healthz`,
+      env: {
+        PORT: String(E2E_SERVER.port),
+        DATA_DIR: E2E_SERVER.dataDir,
+        EMBEDDED_PG_PORT: String(E2E_SERVER.embeddedPgPort),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'development',
+      },
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      // SIGTERM lets server/main.ts close the ORM and stop the embedded PostgreSQL; the default
+      // SIGKILL would leave the cluster to crash recovery on the next run.
+      gracefulShutdown: shutdown,
     },
-    reuseExistingServer: !process.env.CI,
-    timeout: 120_000,
-    // SIGTERM lets server/main.ts close the ORM and stop the embedded PostgreSQL; the default
-    // SIGKILL would leave the cluster to crash recovery on the next run.
-    gracefulShutdown: { signal: 'SIGTERM', timeout: 15_000 },
-  },
+    {
+      command: `npx tsx test/support/ssm-endpoint.ts --port ${E2E_SSM.ssmPort}`,
+      port: E2E_SSM.ssmPort,
+      reuseExistingServer: !process.env.CI,
+      gracefulShutdown: shutdown,
+    },
+    {
+      command: `npx tsx server/connectors/intercom/sandbox.ts --port ${E2E_SSM.intercomPort} --client-id e2e-client --client-secret e2e-client-secret --workspace-name "E2E Workspace"`,
+      port: E2E_SSM.intercomPort,
+      reuseExistingServer: !process.env.CI,
+      gracefulShutdown: shutdown,
+    },
+    {
+      command: 'npx tsx server/main.ts',
+      url: `http://127.0.0.1:${E2E_SSM.port}/healthz`,
+      env: {
+        PORT: String(E2E_SSM.port),
+        DATA_DIR: E2E_SSM.dataDir,
+        EMBEDDED_PG_PORT: String(E2E_SSM.embeddedPgPort),
+        LOG_LEVEL: 'warn',
+        NODE_ENV: 'development',
+        SECRETS_BACKEND: 'ssm',
+        AWS_ENDPOINT_URL_SSM: `http://127.0.0.1:${E2E_SSM.ssmPort}`,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        INTERCOM_CLIENT_ID: 'e2e-client',
+        INTERCOM_CLIENT_SECRET: 'e2e-client-secret',
+        INTERCOM_OAUTH_URL: `http://127.0.0.1:${E2E_SSM.intercomPort}/oauth`,
+        INTERCOM_API_URL: `http://127.0.0.1:${E2E_SSM.intercomPort}`,
+      },
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+      gracefulShutdown: shutdown,
+    },
+  ],
 });
