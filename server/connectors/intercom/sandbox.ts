@@ -18,12 +18,34 @@
  *
  * Only node:http and node:crypto: the sandbox must not pull dependencies into the app.
  */
-import { createHash, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
+import { randomBytes, randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import {
+  BodyTooLargeError,
+  type Reply,
+  appendQuery,
+  bearerToken,
+  faultReply,
+  htmlReply,
+  intercomError,
+  jsonReply,
+  mediaType,
+  parseFormOrJson,
+  parseRedirectUri,
+  readBody,
+  redirectReply,
+  safeEqual,
+  singleHeader,
+  stringParam,
+} from './sandbox-http.js';
+import {
+  consentPage,
+  errorPage,
+} from './sandbox-pages.js';
 
 // ---------------------------------------------------------------------------------------------
 // Public API
@@ -104,14 +126,9 @@ export interface IntercomSandbox {
 
 /** Codes are valid for 10 minutes, single use. */
 const CODE_TTL_MS = 10 * 60 * 1000;
-/** Bodies here are a handful of short fields; anything larger is a client bug or abuse. */
-const MAX_BODY_BYTES = 64 * 1024;
-/** How much of an oversized body is read and discarded so the client still sees the 413. */
-const MAX_DRAIN_BYTES = 1024 * 1024;
 /** setTimeout's ceiling; a larger delay would fire immediately. */
 const MAX_DELAY_MS = 2_147_483_647;
 
-const CONSENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action *";
 
 /** Truncated bodies for `malformedJson` faults: what a cut-off response from the real API looks like. */
 const MALFORMED_BODIES: Record<SandboxEndpoint, string> = {
@@ -122,301 +139,6 @@ const MALFORMED_BODIES: Record<SandboxEndpoint, string> = {
 
 const ENDPOINTS: readonly SandboxEndpoint[] = ['token', 'me', 'uninstall'];
 
-// ---------------------------------------------------------------------------------------------
-// Replies
-// ---------------------------------------------------------------------------------------------
-
-interface Reply {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-function jsonReply(status: number, value: unknown, headers: Record<string, string> = {}): Reply {
-  return {
-    status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...headers },
-    body: JSON.stringify(value),
-  };
-}
-
-/** Intercom's error envelope: `{"type":"error.list","errors":[{"code","message"}]}`. */
-function intercomError(status: number, code: string, message: string, headers: Record<string, string> = {}): Reply {
-  return jsonReply(status, { type: 'error.list', errors: [{ code, message }] }, headers);
-}
-
-function htmlReply(status: number, body: string): Reply {
-  return {
-    status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      // form-action must allow the redirect to the app's callback after the decision POST:
-      // browsers apply form-action to the redirect target too.
-      'content-security-policy': CONSENT_CSP,
-      'referrer-policy': 'no-referrer',
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-      'cache-control': 'no-store',
-    },
-    body,
-  };
-}
-
-function redirectReply(location: string): Reply {
-  return {
-    status: 302,
-    // no-referrer: the consent URL holds the state; don't leak it to the callback's host.
-    headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
-    body: '',
-  };
-}
-
-function defaultFaultCode(status: number): string {
-  if (status === 401) return 'unauthorized';
-  if (status === 403) return 'forbidden';
-  if (status === 404) return 'not_found';
-  if (status === 429) return 'rate_limit_exceeded';
-  if (status >= 500) return 'server_error';
-  return 'sandbox_fault';
-}
-
-function faultReply(fault: { status: number; body?: string; contentType?: string }): Reply {
-  // 204 and 304 must not carry a body (Node would drop it anyway).
-  if (fault.status === 204 || fault.status === 304) return { status: fault.status, headers: {}, body: '' };
-  if (fault.body === undefined) {
-    return intercomError(fault.status, defaultFaultCode(fault.status), `Sandbox fault: HTTP ${fault.status}`);
-  }
-  return {
-    status: fault.status,
-    headers: { 'content-type': fault.contentType ?? guessContentType(fault.body), 'cache-control': 'no-store' },
-    body: fault.body,
-  };
-}
-
-function guessContentType(body: string): string {
-  try {
-    JSON.parse(body);
-    return 'application/json; charset=utf-8';
-  } catch {
-    return 'text/plain; charset=utf-8';
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// HTML
-// ---------------------------------------------------------------------------------------------
-
-const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (ch) => HTML_ESCAPES[ch] ?? ch);
-}
-
-const PAGE_CSS = `
-  :root { color-scheme: light; }
-  * { box-sizing: border-box; }
-  body { margin: 0; min-height: 100vh; display: flex; align-items: center; justify-content: center;
-    font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; background: #f3f1ee; color: #1a1a1a; }
-  main { width: min(440px, calc(100vw - 32px)); background: #fff; border-radius: 12px; padding: 28px;
-    box-shadow: 0 1px 3px rgba(0,0,0,.08), 0 8px 24px rgba(0,0,0,.06); }
-  .badge { display: inline-block; font-size: 12px; font-weight: 600; letter-spacing: .03em; text-transform: uppercase;
-    color: #7a4a00; background: #fff1cc; border: 1px solid #f0d48a; border-radius: 999px; padding: 2px 10px; }
-  h1 { font-size: 20px; line-height: 1.3; margin: 16px 0 8px; }
-  p { margin: 8px 0; }
-  .muted { color: #5f5f5f; font-size: 13px; }
-  dl { margin: 16px 0; display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; font-size: 14px; }
-  dt { color: #5f5f5f; }
-  dd { margin: 0; overflow-wrap: anywhere; }
-  code { font: 13px ui-monospace, SFMono-Regular, Menlo, monospace; }
-  .actions { display: flex; gap: 12px; justify-content: flex-end; margin-top: 24px; }
-  button { font: inherit; font-weight: 600; border-radius: 8px; padding: 8px 20px; cursor: pointer; border: 1px solid #c9c9c9;
-    background: #fff; color: #1a1a1a; }
-  button.primary { background: #1f5eff; border-color: #1f5eff; color: #fff; }
-  button:focus-visible { outline: 3px solid #8fb0ff; outline-offset: 2px; }
-`;
-
-function page(title: string, content: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>${escapeHtml(title)}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<main>
-<span class="badge">Intercom sandbox</span>
-${content}
-</main>
-</body>
-</html>
-`;
-}
-
-interface ConsentView {
-  appName: string;
-  clientId: string;
-  workspaceName: string;
-  adminName: string;
-  adminEmail: string;
-  redirectUri: string;
-  state: string;
-}
-
-function consentPage(v: ConsentView): string {
-  const target = new URL(v.redirectUri).origin;
-  // A plain form (no JavaScript: the CSP forbids scripts anyway). Both buttons submit the same
-  // form; the pressed one's name/value pair carries the decision. Deny comes first in the DOM so
-  // that an implicit submission (Enter) is the safe choice.
-  return page(
-    `Authorize ${v.appName} — Intercom sandbox`,
-    `<h1>${escapeHtml(v.appName)} wants to access your Intercom workspace ${escapeHtml(v.workspaceName)}</h1>
-<p class="muted">This is a local stand-in for Intercom's authorization page. No real Intercom account is involved.</p>
-<dl>
-<dt>App</dt><dd>${escapeHtml(v.appName)} <span class="muted">(client_id <code>${escapeHtml(v.clientId)}</code>)</span></dd>
-<dt>Workspace</dt><dd>${escapeHtml(v.workspaceName)}</dd>
-<dt>Signed in as</dt><dd>${escapeHtml(v.adminName)} <span class="muted">${escapeHtml(v.adminEmail)}</span></dd>
-<dt>Returns to</dt><dd><code>${escapeHtml(target)}</code></dd>
-</dl>
-<form method="post" action="/oauth/decision">
-<input type="hidden" name="client_id" value="${escapeHtml(v.clientId)}">
-<input type="hidden" name="state" value="${escapeHtml(v.state)}">
-<input type="hidden" name="redirect_uri" value="${escapeHtml(v.redirectUri)}">
-<div class="actions">
-<button type="submit" name="decision" value="deny">Deny</button>
-<button type="submit" name="decision" value="approve" class="primary">Approve</button>
-</div>
-</form>`,
-  );
-}
-
-function errorPage(status: number, message: string): Reply {
-  return htmlReply(
-    status,
-    page(`${message} — Intercom sandbox`, `<h1>${escapeHtml(message)}</h1>
-<p class="muted">The authorization request was rejected. Fix the request and start again.</p>`),
-  );
-}
-
-// ---------------------------------------------------------------------------------------------
-// Request helpers
-// ---------------------------------------------------------------------------------------------
-
-class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
-}
-
-/**
- * Read a body of at most MAX_BODY_BYTES. An oversized one is drained (up to MAX_DRAIN_BYTES) before
- * the 413, because answering mid-upload and closing makes fetch report "other side closed"
- * instead of the status; past the drain cap the connection is simply dropped.
- */
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_DRAIN_BYTES) {
-      req.destroy();
-      throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
-    }
-    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
-  }
-  if (size > MAX_BODY_BYTES) throw new BodyTooLargeError(`Request body exceeds ${MAX_BODY_BYTES} bytes`);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** `application/json; charset=utf-8` → `application/json`. */
-function mediaType(contentType: string | null): string {
-  return (contentType ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';
-}
-
-type Params = Record<string, unknown>;
-
-type ParsedBody = { ok: true; params: Params } | { ok: false; reply: Reply };
-
-/** Intercom's token endpoint takes a form (its documented example) or JSON; nothing else. */
-function parseFormOrJson(contentType: string | null, body: string): ParsedBody {
-  const type = mediaType(contentType);
-  if (type === 'application/x-www-form-urlencoded') {
-    return { ok: true, params: Object.fromEntries(new URLSearchParams(body)) };
-  }
-  if (type === 'application/json') {
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch {
-      return { ok: false, reply: intercomError(400, 'parameter_invalid', 'Request body is not valid JSON') };
-    }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      return { ok: false, reply: intercomError(400, 'parameter_invalid', 'Request body must be a JSON object') };
-    }
-    return { ok: true, params: value as Params };
-  }
-  return {
-    ok: false,
-    reply: intercomError(
-      415,
-      'unsupported_media_type',
-      'Content-Type must be application/x-www-form-urlencoded or application/json',
-    ),
-  };
-}
-
-function stringParam(params: Params, name: string): string | undefined {
-  const value = params[name];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
-
-function bearerToken(req: IncomingMessage): string | undefined {
-  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(req.headers.authorization ?? '');
-  return match?.[1];
-}
-
-function singleHeader(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** Constant-time string comparison (hash first so lengths don't leak either). */
-function safeEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb);
-}
-
-/**
- * An absolute http(s) URL without a fragment (RFC 6749 §3.1.2 forbids fragments in redirect
- * URIs, and the code would be appended after it, where the server never sees it). It must already
- * be a well-formed URI, printable ASCII with no spaces: it goes back out verbatim in a Location
- * header, and WHATWG URL parsing would silently drop the tabs and newlines a header can't hold.
- */
-function parseRedirectUri(value: string | undefined): URL | undefined {
-  if (value === undefined || !/^[\x21-\x7e]+$/.test(value)) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return undefined;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined;
-  if (url.hash !== '' || value.includes('#')) return undefined;
-  return url;
-}
-
-/**
- * Append parameters to the redirect URI, keeping the URI itself byte for byte (re-encoding it
- * through URL/URLSearchParams would turn `%20` into `+` and `?flag` into `?flag=`). The URI has no
- * fragment (parseRedirectUri), so appending to the string is appending to the query.
- * encodeURIComponent turns the code's trailing `=` into `%3D` and `+`/`/` into `%2B`/`%2F`.
- */
-function appendQuery(redirectUri: string, params: [string, string][]): string {
-  const added = params.map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`).join('&');
-  if (!redirectUri.includes('?')) return `${redirectUri}?${added}`;
-  if (redirectUri.endsWith('?') || redirectUri.endsWith('&')) return `${redirectUri}${added}`;
-  return `${redirectUri}&${added}`;
-}
 
 function randomIdCode(): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789';
