@@ -28,12 +28,47 @@ export const REDACT_PATHS = [
   'headers.cookie',
 ];
 
+const SAFE_FIELDS = ['step', 'status', 'failure', 'reason', 'operation', 'location', 'attempts'] as const;
+
+/**
+ * How every `err` is logged. A database driver's message and stack repeat the failed statement
+ * with its parameters (emails, names, ids), so driver errors are reduced to their name, SQL
+ * state and constraint. Other errors keep message and stack (ours never hold values), and a
+ * `cause` goes through the same rules, so a wrapped driver error cannot leak either.
+ */
+function isDriverError(e: Error & Record<string, unknown>): boolean {
+  const sqlState = typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+  return sqlState || (e.name.endsWith('Exception') && ('sql' in e || 'sqlState' in e));
+}
+
+export function serializeError(error: unknown, depth = 0): Record<string, unknown> {
+  if (!(error instanceof Error)) return { type: typeof error };
+  const e = error as Error & Record<string, unknown>;
+  if (isDriverError(e)) {
+    return {
+      type: e.name,
+      sqlState: typeof e.code === 'string' ? e.code : undefined,
+      constraint: typeof e.constraint === 'string' ? e.constraint : undefined,
+    };
+  }
+  // A wrapper that took its cause's message (tRPC does) would repeat the statement too.
+  const cause = e.cause instanceof Error ? (e.cause as Error & Record<string, unknown>) : null;
+  const inherited = cause !== null && isDriverError(cause) && e.message === cause.message;
+  const out: Record<string, unknown> = inherited
+    ? { type: e.name, message: `(${cause.name})` }
+    : { type: e.name, message: e.message, stack: e.stack };
+  for (const field of SAFE_FIELDS) if (field in e) out[field] = e[field];
+  if (e.cause !== undefined && depth < 3) out.cause = serializeError(e.cause, depth + 1);
+  return out;
+}
+
 export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
   return pino(
     {
       level: options.level ?? 'info',
       base: { service: 'plugboard' },
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { err: (error: unknown) => serializeError(error) },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
     options.destination,

@@ -118,7 +118,7 @@ export async function completeAuthorization(deps: Deps, input: { code: string; s
     if (existing?.status === 'active') previous = await secrets.get(session.tenantId, keys.accessToken);
     await secrets.save(session.tenantId, keys.accessToken, accessToken);
   } catch (error) {
-    log.error({ err: describeError(error) }, 'storing the access token failed');
+    log.error({ err: error }, 'storing the access token failed');
     await revokeQuietly(deps, accessToken, log);
     throw new OAuthFlowError('storage_failed', 'We could not store the connection securely. Nothing was changed; please try again.');
   }
@@ -149,12 +149,12 @@ export async function completeAuthorization(deps: Deps, input: { code: string; s
       await flushInstallation(tx, config.connector);
     });
   } catch (error) {
-    log.error({ err: describeError(error) }, 'recording the installation failed; undoing the token write');
+    log.error({ err: error }, 'recording the installation failed; undoing the token write');
     try {
       if (previous) await secrets.save(session.tenantId, keys.accessToken, previous);
       else await secrets.delete(session.tenantId, [keys.accessToken]);
     } catch (undoError) {
-      log.error({ err: describeError(undoError) }, 'undoing the token write failed');
+      log.error({ err: undoError }, 'undoing the token write failed');
     }
     await revokeQuietly(deps, accessToken, log);
     throw new OAuthFlowError('storage_failed', 'We could not save the connection. Nothing was changed; please try again.');
@@ -179,7 +179,7 @@ export async function disconnect(deps: Deps): Promise<void> {
 
   const installation = await findInstallation(em, session.tenantId, config.connector);
   const token = await secrets.get(session.tenantId, keys.accessToken).catch((error: unknown) => {
-    log.warn({ err: describeError(error) }, 'reading the token for revocation failed; continuing');
+    log.warn({ err: error }, 'reading the token for revocation failed; continuing');
     return null;
   });
 
@@ -248,7 +248,7 @@ async function revokeQuietly(deps: Deps, token: SecretValue, log: AppServices['l
     log.info({ outcome }, 'token revoked at the provider');
     return outcome;
   } catch (error) {
-    log.warn({ err: describeError(error) }, 'revoking the token at the provider failed; continuing');
+    log.warn({ err: error }, 'revoking the token at the provider failed; continuing');
     return null;
   }
 }
@@ -256,7 +256,7 @@ async function revokeQuietly(deps: Deps, token: SecretValue, log: AppServices['l
 /** Maps provider errors to a reason and a message for people; logs status only, never bodies. */
 function providerFailure(error: unknown, log: AppServices['logger'], fallback: FlowFailure = 'token_rejected'): Error {
   if (!(error instanceof ProviderError)) {
-    log.error({ err: describeError(error) }, 'provider call failed');
+    log.error({ err: error }, 'provider call failed');
     return new OAuthFlowError('provider_unavailable', 'The provider could not be reached. Please try again.');
   }
   log.warn({ step: error.step, status: error.status, failure: error.failure }, 'provider call failed');
@@ -272,19 +272,5 @@ function providerFailure(error: unknown, log: AppServices['logger'], fallback: F
   return new OAuthFlowError('token_rejected', 'The provider rejected the authorization. Please connect again.');
 }
 
-/**
- * What may be logged about an error: our own errors' messages (which never hold values);
- * for database errors only the name, SQL state and constraint, since the driver's message
- * repeats the statement with its parameters (names, emails, ids).
- */
-function describeError(error: unknown): Record<string, string | undefined> {
-  if (!(error instanceof Error)) return { name: 'Unknown' };
-  const driver = error as Error & { code?: unknown; constraint?: unknown; sqlState?: unknown };
-  if (typeof driver.code === 'string' && /^[0-9A-Z]{5}$/.test(driver.code)) {
-    return { name: error.name, sqlState: driver.code, constraint: typeof driver.constraint === 'string' ? driver.constraint : undefined };
-  }
-  if (error.name.endsWith('Exception') && 'sql' in error) return { name: error.name };
-  return { name: error.name, message: error.message };
-}
 
 export type { ConnectorId };

@@ -6,9 +6,12 @@ const t = initTRPC.context<Context>().create({
   // Plain JSON (no transformer) so curl and any HTTP client can call /api/trpc.
   errorFormatter({ shape, error }) {
     const zodError = error.code === 'BAD_REQUEST' && error.cause instanceof z.ZodError ? error.cause : null;
+    // An unexpected error reaches tRPC wrapped, with its own message (a driver's message holds
+    // the SQL and its values). Only messages we wrote ourselves go out.
+    const unexpected = error.code === 'INTERNAL_SERVER_ERROR' && error.cause instanceof Error && error.message === error.cause.message;
     return {
       ...shape,
-      message: zodError ? 'Invalid input' : shape.message,
+      message: zodError ? 'Invalid input' : unexpected ? 'Something went wrong on our side. Please try again.' : shape.message,
       data: {
         code: shape.data.code,
         httpStatus: shape.data.httpStatus,

@@ -133,7 +133,7 @@ export function connectorRouter(connector: ConnectorId) {
           });
           return { success: true as const, redirectTo: null };
         } catch (error) {
-          ctx.services.logger.error({ requestId: ctx.requestId, connector, err: { name: (error as Error).name, message: (error as Error).message } }, 'disconnect failed');
+          ctx.services.logger.error({ requestId: ctx.requestId, connector, err: error }, 'disconnect failed');
           throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Disconnecting failed; nothing was changed. Please try again.' });
         }
       }),
