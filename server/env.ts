@@ -1,5 +1,9 @@
 import { z } from 'zod';
 
+/** An optional variable: set-but-empty (`FOO=` in a .env file) counts as unset. */
+const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+/** Optional free text: blank or whitespace-only counts as unset. */
 const optionalString = z
   .string()
   .trim()
@@ -17,36 +21,20 @@ export const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
-    APP_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    APP_URL: unsetIfEmpty(httpUrl),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     DATA_DIR: z.string().min(1).default('.data'),
-    DATABASE_URL: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-        .optional(),
-    ),
+    DATABASE_URL: unsetIfEmpty(z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })),
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
-    SESSION_SECRET: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.string().min(32, 'must be at least 32 characters').optional(),
-    ),
+    SESSION_SECRET: unsetIfEmpty(z.string().min(32, 'must be at least 32 characters')),
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
-    SECRETS_BACKEND: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['local', 'ssm']).optional()),
-    SECRETS_MASTER_KEY: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .string()
-        .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded')
-        .optional(),
+    SECRETS_BACKEND: unsetIfEmpty(z.enum(['local', 'ssm'])),
+    SECRETS_MASTER_KEY: unsetIfEmpty(
+      z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
     ),
     SECRETS_MASTER_KEY_VERSION: z.coerce.number().int().min(1).default(1),
-    SECRETS_PREVIOUS_MASTER_KEYS: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z
-        .string()
-        .regex(/^\d+:[A-Za-z0-9+/=]+(,\d+:[A-Za-z0-9+/=]+)*$/, 'must be version:base64 pairs separated by commas')
-        .optional(),
+    SECRETS_PREVIOUS_MASTER_KEYS: unsetIfEmpty(
+      z.string().regex(/^\d+:[A-Za-z0-9+/=]+(,\d+:[A-Za-z0-9+/=]+)*$/, 'must be version:base64 pairs separated by commas'),
     ),
     SSM_PARAMETER_PREFIX: z
       .string()
@@ -60,8 +48,8 @@ export const envSchema = z
     OAUTH_SANDBOX: z.enum(['auto', 'off']).default('auto'),
     INTERCOM_CLIENT_ID: optionalString,
     INTERCOM_CLIENT_SECRET: optionalString,
-    INTERCOM_OAUTH_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
-    INTERCOM_API_URL: z.preprocess((v) => (v === '' ? undefined : v), httpUrl.optional()),
+    INTERCOM_OAUTH_URL: unsetIfEmpty(httpUrl),
+    INTERCOM_API_URL: unsetIfEmpty(httpUrl),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV !== 'production') return;

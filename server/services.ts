@@ -20,19 +20,22 @@ export interface AppServices {
   oauth: OAuthConfigs;
 }
 
+/** A generated secret kept in a file only its owner can read; made on first use. */
+export function readOrCreateSecretFile(file: string, make: () => string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+  const value = make();
+  writeFileSync(file, `${value}\n`, { mode: 0o600 });
+  return value;
+}
+
 /**
  * Outside production a missing secret is generated once into DATA_DIR (owner-only), so a
  * restart keeps sessions valid. In production the env schema has already required it.
  */
 export function readOrCreateDevSecret(env: Env, file: string, make: () => string): string {
   if (env.NODE_ENV === 'production') throw new Error(`${file} must be configured in production`);
-  const dir = path.resolve(env.DATA_DIR);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const full = path.join(dir, file);
-  if (existsSync(full)) return readFileSync(full, 'utf8').trim();
-  const value = make();
-  writeFileSync(full, `${value}\n`, { mode: 0o600 });
-  return value;
+  return readOrCreateSecretFile(path.resolve(env.DATA_DIR, file), make);
 }
 
 export function toRuntimeEnv(env: Env): RuntimeEnv {

@@ -3,17 +3,20 @@ import { authRouter } from './routers/auth.js';
 import { catalogRouter } from './routers/catalog.js';
 import { connectorRouter } from './routers/connector.js';
 
+/** One entry per OAuth connector: its procedures come from the generic connector router. */
+const connectorRouters = {
+  intercom: connectorRouter('intercom'),
+};
+
 export const appRouter = router({
   auth: authRouter,
   catalog: catalogRouter,
-  // One line per OAuth connector: its procedures come from the generic connector router.
-  intercom: connectorRouter('intercom'),
+  ...connectorRouters,
 });
-
-/** Connectors with a router above, for generic routes that pick one by URL. */
-export const connectorRouterIds = ['intercom'] as const satisfies readonly (keyof typeof appRouter._def.record)[];
-export type RoutedConnectorId = (typeof connectorRouterIds)[number];
 
 export type AppRouter = typeof appRouter;
 export const createCaller = createCallerFactory(appRouter);
 export type AppCaller = ReturnType<typeof createCaller>;
+
+/** Connectors with a router, for the generic routes that pick one by URL. */
+export type RoutedConnectorId = keyof typeof connectorRouters;

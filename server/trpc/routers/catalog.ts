@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { connectors } from '../../connectors/registry.js';
-import { listInstallations } from '../../installations/service.js';
+import { findInstallation, listInstallations } from '../../installations/service.js';
 import { protectedProcedure, router } from '../init.js';
 import { catalogEntry, type CatalogEntry } from '../schemas.js';
 
@@ -46,7 +46,6 @@ export const catalogRouter = router({
     .query(async ({ ctx, input }) => {
       const definition = connectors.find((c) => c.id === input.id);
       if (!definition) throw new TRPCError({ code: 'NOT_FOUND', message: 'No such integration.' });
-      const installations = await listInstallations(ctx.em, ctx.tenantId);
-      return entry(definition, installations.find((i) => i.type === definition.id));
+      return entry(definition, (await findInstallation(ctx.em, ctx.tenantId, definition.id)) ?? undefined);
     }),
 });
