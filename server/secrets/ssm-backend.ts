@@ -2,14 +2,18 @@ import {
   DeleteParametersCommand,
   GetParameterCommand,
   GetParametersCommand,
-  ParameterNotFound,
   PutParameterCommand,
   SSMClient,
 } from '@aws-sdk/client-ssm';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { SecretBackendError, type SecretBackend, type StoredSecretMeta } from './backend.js';
+import type { SecretBackend, StoredSecretMeta } from './backend.js';
 import { SecretValue } from './secret-value.js';
+import { errorInfo, isParameterNotFound, isRetryable, SsmSecretBackendError } from './ssm-errors.js';
+import { BATCH_SIZE, buildName, normalisePrefix, SSM_MAX_VALUE_BYTES } from './ssm-names.js';
+
+export { SsmSecretBackendError, type SsmErrorInfo } from './ssm-errors.js';
+export { ARN_PREFIX_RESERVE, SSM_MAX_NAME_LENGTH, SSM_MAX_VALUE_BYTES, ssmParameterName } from './ssm-names.js';
 
 /**
  * Secrets in AWS Systems Manager Parameter Store, one SecureString per tenant and key:
@@ -57,172 +61,6 @@ export interface SsmSecretBackendOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** What the backend keeps of an AWS error: no message, no request or response payloads. */
-export interface SsmErrorInfo {
-  /** Exception name (`ThrottlingException`), or a Node network code (`ECONNRESET`). */
-  name: string;
-  httpStatusCode: number | undefined;
-  requestId: string | undefined;
-  /** A message from `SAFE_LOCAL_MESSAGES`, kept because it is fixed SDK text; otherwise undefined. */
-  detail: string | undefined;
-}
-
-/** A failed SSM call. `aws` describes the last AWS error; null when the call was refused before any I/O. */
-export class SsmSecretBackendError extends SecretBackendError {
-  constructor(
-    message: string,
-    operation: string,
-    location: string | null,
-    readonly aws: SsmErrorInfo | null,
-    readonly attempts: number,
-  ) {
-    super(message, operation, location);
-  }
-}
-
-const TENANT_ID = /^[a-zA-Z0-9_.-]+$/;
-const KEY = /^[A-Z][A-Z0-9_]*$/;
-const NAME_SEGMENT = /^[a-zA-Z0-9_.-]+$/;
-/** SSM refuses names whose first level starts with these, case-insensitively. */
-const RESERVED_FIRST_LEVEL = /^(aws|ssm)/i;
-const MAX_LEVELS = 15;
-const MAX_ARN_LENGTH = 1011;
-/**
- * Room kept for `arn:<partition>:ssm:<region>:<account>:parameter`, which counts toward the 1,011.
- * The longest today is 57 characters (`aws-us-gov` or `aws-iso-f` partition, a 15-character region);
- * 64 leaves margin for new regions. `us-east-1` in the `aws` partition needs 44.
- */
-export const ARN_PREFIX_RESERVE = 64;
-export const SSM_MAX_NAME_LENGTH = MAX_ARN_LENGTH - ARN_PREFIX_RESERVE;
-export const SSM_MAX_VALUE_BYTES = 4096;
-/** SSM's limit for the `Names` of GetParameters and DeleteParameters. */
-const BATCH_SIZE = 10;
-/** Levels this backend adds below the prefix: tenant, `api-key`, key. */
-const OWN_LEVELS = 3;
-
-const THROTTLING_ERRORS = new Set([
-  'ThrottlingException',
-  'ThrottledException',
-  'Throttling',
-  'TooManyUpdates',
-  'TooManyRequestsException',
-  'RequestLimitExceeded',
-  'RequestThrottled',
-  'RequestThrottledException',
-]);
-const TRANSIENT_ERRORS = new Set([
-  'InternalServerError',
-  'InternalFailure',
-  'ServiceUnavailable',
-  'ServiceUnavailableException',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  // What the SDK's Node handler throws when `connectionTimeout` or `requestTimeout` is exceeded.
-  'TimeoutError',
-]);
-/** Connection failures worth another try. ENOTFOUND is left out: a wrong endpoint will not heal. */
-const NETWORK_ERROR_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
-
-/**
- * Configuration failures the SDK raises as a bare `Error` before any request is sent. Their fixed
- * text is the only useful part, so these exact messages are kept; any other message is dropped.
- */
-const SAFE_LOCAL_MESSAGES = new Set(['Region is missing', 'Could not load credentials from any providers']);
-
-type NameCheck = { ok: true; name: string } | { ok: false; problem: string };
-
-/** Quotes untrusted input for a message, short enough to keep a log line readable. */
-function quote(input: string): string {
-  return JSON.stringify(input.length > 64 ? `${input.slice(0, 64)}…` : input);
-}
-
-function normalisePrefix(prefix: string): NameCheck {
-  const trimmed = prefix.trim().replace(/\/+$/, '');
-  if (trimmed === '') return { ok: true, name: '' };
-  const normalised = trimmed.startsWith('/') ? trimmed : `/${trimmed}`;
-  const levels = normalised.slice(1).split('/');
-  if (!levels.every((level) => NAME_SEGMENT.test(level))) {
-    return { ok: false, problem: `SSM prefix ${quote(prefix)} must be levels of a-zA-Z0-9_.- separated by "/"` };
-  }
-  if (RESERVED_FIRST_LEVEL.test(levels[0] ?? '')) {
-    return { ok: false, problem: `SSM prefix ${quote(prefix)} must not start with "aws" or "ssm" (reserved by SSM)` };
-  }
-  if (levels.length + OWN_LEVELS > MAX_LEVELS) {
-    return {
-      ok: false,
-      problem: `SSM prefix ${quote(prefix)} has ${levels.length} levels; at most ${MAX_LEVELS - OWN_LEVELS} leave room for tenant/api-key/KEY`,
-    };
-  }
-  return { ok: true, name: normalised };
-}
-
-/** `normalisedPrefix` must come from `normalisePrefix`. */
-function buildName(normalisedPrefix: string, tenantId: string, key: string): NameCheck {
-  if (typeof tenantId !== 'string' || !TENANT_ID.test(tenantId) || tenantId === '.' || tenantId === '..') {
-    return { ok: false, problem: `invalid tenant id ${quote(tenantId)}: must match ${TENANT_ID.source}` };
-  }
-  if (typeof key !== 'string' || !KEY.test(key)) {
-    return { ok: false, problem: `invalid secret key ${quote(key)}: must match ${KEY.source}` };
-  }
-  if (normalisedPrefix === '' && RESERVED_FIRST_LEVEL.test(tenantId)) {
-    // Without a prefix the tenant id is the first level, where SSM reserves these.
-    return { ok: false, problem: `tenant id ${quote(tenantId)} cannot start a parameter name: SSM reserves "aws" and "ssm"` };
-  }
-  const name = `${normalisedPrefix}/${tenantId}/api-key/${key}`;
-  if (name.length > SSM_MAX_NAME_LENGTH) {
-    return {
-      ok: false,
-      problem:
-        `parameter name for tenant ${quote(tenantId)} and key ${quote(key)} is ${name.length} characters; ` +
-        `at most ${SSM_MAX_NAME_LENGTH} (SSM allows ${MAX_ARN_LENGTH} including the ARN prefix)`,
-    };
-  }
-  return { ok: true, name };
-}
-
-/**
- * The SSM parameter name for a tenant's key: `${prefix}/${tenantId}/api-key/${key}`, the prefix
- * normalised (leading `/`, no trailing `/`). Throws a SecretBackendError when SSM would refuse it.
- */
-export function ssmParameterName(prefix: string, tenantId: string, key: string): string {
-  const normalised = normalisePrefix(prefix);
-  if (!normalised.ok) throw new SsmSecretBackendError(normalised.problem, 'configure', null, null, 0);
-  const built = buildName(normalised.name, tenantId, key);
-  if (!built.ok) throw new SsmSecretBackendError(`SSM parameter name refused: ${built.problem}`, 'name', null, null, 0);
-  return built.name;
-}
-
-function errorInfo(error: unknown): SsmErrorInfo {
-  const info: SsmErrorInfo = { name: 'UnknownError', httpStatusCode: undefined, requestId: undefined, detail: undefined };
-  if (typeof error !== 'object' || error === null) return info;
-  const { name, code, message, $metadata } = error as { name?: unknown; code?: unknown; message?: unknown; $metadata?: unknown };
-  if (typeof message === 'string' && SAFE_LOCAL_MESSAGES.has(message)) info.detail = message;
-  // For connection failures the Node code says more than the name: the SDK's Node handler renames
-  // ECONNRESET, EPIPE and ETIMEDOUT errors to `TimeoutError`, and others stay a bare `Error`.
-  const label = typeof code === 'string' && /^E[A-Z_]+$/.test(code) ? code : name;
-  // The name comes off the wire (`__type`): keep it only if it looks like an identifier.
-  if (typeof label === 'string' && /^[A-Za-z][A-Za-z0-9_.:#-]{0,99}$/.test(label)) info.name = label;
-  if (typeof $metadata === 'object' && $metadata !== null) {
-    const { httpStatusCode, requestId } = $metadata as { httpStatusCode?: unknown; requestId?: unknown };
-    if (typeof httpStatusCode === 'number') info.httpStatusCode = httpStatusCode;
-    if (typeof requestId === 'string') info.requestId = requestId;
-  }
-  return info;
-}
-
-function isRetryable(error: unknown, info: SsmErrorInfo): boolean {
-  if (THROTTLING_ERRORS.has(info.name) || TRANSIENT_ERRORS.has(info.name)) return true;
-  const status = info.httpStatusCode;
-  // 5xx covers answers the SDK could not even parse (a proxy's HTML 503 surfaces as a SyntaxError).
-  if (status !== undefined && (status >= 500 || status === 429)) return true;
-  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-  return typeof code === 'string' && NETWORK_ERROR_CODES.has(code);
-}
-
-function isParameterNotFound(error: unknown): boolean {
-  // The name check covers a second copy of the SDK in node_modules, where instanceof fails.
-  return error instanceof ParameterNotFound || (error instanceof Error && error.name === 'ParameterNotFound');
-}
 
 function chunks<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
