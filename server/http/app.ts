@@ -101,6 +101,7 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
           session: ctx.session,
           requestId: req.id,
           nonce: String(res.locals.nonce),
+          logger,
         };
         return context;
       },

@@ -1,4 +1,5 @@
 import type { SessionUser } from '../auth/sessions.js';
+import type { Logger } from '../logger.js';
 import type { AppCaller } from '../trpc/router.js';
 
 /** What every Remix loader and action receives as `context`. */
@@ -10,6 +11,8 @@ export type PlugboardLoadContext = {
   requestId: string;
   /** CSP nonce for this response's inline scripts. */
   nonce: string;
+  /** The sanitising logger: Remix's handleError logs through it, never to the console. */
+  logger: Logger;
 };
 
 declare module '@remix-run/server-runtime' {
