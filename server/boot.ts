@@ -1,6 +1,7 @@
 import { resolveDatabase } from '../db/database.js';
 import { migrate, openOrm } from '../db/orm.js';
 import type { Env } from './env.js';
+import { installJobQueue } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { resolveOAuthConfigs } from './oauth/config.js';
 import { createSecretBackend, SecretStore } from './secrets/secret-store.js';
@@ -9,6 +10,8 @@ import { toRuntimeEnv, type AppServices } from './services.js';
 export interface Booted {
   services: AppServices;
   embeddedDatabase: boolean;
+  /** For the job worker, which keeps its own small pool. */
+  databaseUrl: string;
   /** Closes the ORM, then stops the embedded database. Safe to call twice. */
   shutdown(): Promise<void>;
 }
@@ -35,13 +38,14 @@ export async function boot(env: Env, logger: Logger, options: BootOptions = {}):
   try {
     const applied = await migrate(orm);
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
+    await installJobQueue(database.url, logger);
     const runtimeEnv = toRuntimeEnv(env);
     const secrets = new SecretStore(orm, createSecretBackend(runtimeEnv, orm, logger));
     logger.info({ backend: secrets.backend.kind }, 'secret store ready');
     const oauth = await resolveOAuthConfigs(runtimeEnv, logger, { sandboxes: options.sandboxes ?? false });
     closeSandboxes = oauth.close;
     const services: AppServices = { env: runtimeEnv, logger, orm, secrets, oauth: oauth.configs };
-    return { services, embeddedDatabase: database.embedded, shutdown };
+    return { services, embeddedDatabase: database.embedded, databaseUrl: database.url, shutdown };
   } catch (error) {
     await shutdown();
     throw error;

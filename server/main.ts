@@ -9,6 +9,7 @@ import { seedDemoIfEmpty } from './auth/demo.js';
 import { boot } from './boot.js';
 import { EnvError, parseEnv } from './env.js';
 import { createHttpApp } from './http/app.js';
+import { startWorker } from './jobs/worker.js';
 import { createLogger } from './logger.js';
 import { authorizeOrigins } from './oauth/config.js';
 
@@ -35,6 +36,8 @@ async function main(): Promise<void> {
     demo = await seedDemoIfEmpty(services.orm.em.fork(), env.DATA_DIR);
   }
 
+  const worker = env.JOBS_IN_PROCESS === 'on' ? await startWorker(services, booted.databaseUrl) : null;
+
   const build = (await import(pathToFileURL(path.join(root, 'build/index.js')).href)) as ServerBuild;
   const app = createHttpApp({ services, build, publicDir: path.join(root, 'public'), formActionOrigins: authorizeOrigins(services.oauth) });
   const server = app.listen(env.PORT, () => {
@@ -54,8 +57,9 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     server.close();
     server.closeAllConnections();
-    booted
-      .shutdown()
+    Promise.resolve(worker?.stop())
+      .catch((error: unknown) => logger.error({ err: error }, 'stopping the job worker failed'))
+      .then(() => booted.shutdown())
       .catch((error: unknown) => logger.error({ err: error }, 'shutdown failed'))
       .finally(() => process.exit(0));
   };

@@ -5,10 +5,13 @@ import { User } from './user.js';
 
 const p = defineEntity.properties;
 
-export const CONNECTOR_EVENT_ACTIONS = ['connected', 'reconnected', 'disconnected'] as const;
+export const CONNECTOR_EVENT_ACTIONS = ['connected', 'reconnected', 'disconnected', 'revocation_failed'] as const;
 export type ConnectorEventAction = (typeof CONNECTOR_EVENT_ACTIONS)[number];
 
-/** The audit trail shown on a connector's page: who connected or disconnected, and when. */
+/**
+ * The audit trail shown on a connector's page: who connected or disconnected, and when; and
+ * what Plugboard itself could not finish (`revocation_failed`, actor null).
+ */
 export const ConnectorEvent = defineEntity({
   name: 'ConnectorEvent',
   tableName: 'connector_events',

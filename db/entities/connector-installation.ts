@@ -1,6 +1,7 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 import { connectorIds, type ConnectorId } from '../../server/connectors/registry.js';
 import { baseProperties } from './base.js';
+import { ConnectorGrant } from './connector-grant.js';
 import { Tenant } from './tenant.js';
 import { User } from './user.js';
 
@@ -34,6 +35,21 @@ export const ConnectorInstallation = defineEntity({
     installedBy: p.manyToOne(User).ref().nullable().deleteRule('set null'),
     disconnectedBy: p.manyToOne(User).ref().nullable().deleteRule('set null'),
     disconnectedAt: p.datetime().nullable(),
+    /** The one live grant while active; null otherwise. */
+    grant: p.manyToOne(ConnectorGrant).ref().nullable().deleteRule('set null'),
+    /**
+     * False while the access-token key in the secret backend may not match the database (a
+     * write whose answer never came); the reconciler sets it right and back to true.
+     */
+    keySynced: p.boolean().default(true),
+    /** An operation's intent is open on this connection (read by the status query only). */
+    changeInProgress: p
+      .boolean()
+      .formula(
+        (alias) =>
+          `exists (select 1 from connection_intents ci where ci.tenant_id = ${alias}.tenant_id and ci.connector = ${alias}.type)`,
+      )
+      .lazy(),
   },
   uniques: [{ properties: ['tenant', 'type'], name: 'connector_installations_tenant_id_type_unique' }],
   checks: [{ name: 'valid_connector_type', expression: validConnectorTypeExpression }],

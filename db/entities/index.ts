@@ -1,5 +1,7 @@
 import { ConfigValue } from './config-value.js';
+import { ConnectionIntent } from './connection-intent.js';
 import { ConnectorEvent } from './connector-event.js';
+import { ConnectorGrant } from './connector-grant.js';
 import { ConnectorInstallation } from './connector-installation.js';
 import { OAuthState } from './oauth-state.js';
 import { EncryptedSecret } from './secret-value.js';
@@ -7,7 +9,7 @@ import { Session } from './session.js';
 import { Tenant } from './tenant.js';
 import { User } from './user.js';
 
-export { ConfigValue, ConnectorEvent, ConnectorInstallation, EncryptedSecret, OAuthState, Session, Tenant, User };
+export { ConfigValue, ConnectionIntent, ConnectorEvent, ConnectorGrant, ConnectorInstallation, EncryptedSecret, OAuthState, Session, Tenant, User };
 
 /** The explicit entity list the ORM is configured with. */
-export const entities = [Tenant, User, Session, ConnectorInstallation, ConfigValue, EncryptedSecret, OAuthState, ConnectorEvent];
+export const entities = [Tenant, User, Session, ConnectorInstallation, ConfigValue, EncryptedSecret, OAuthState, ConnectorEvent, ConnectorGrant, ConnectionIntent];

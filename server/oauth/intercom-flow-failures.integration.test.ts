@@ -175,7 +175,7 @@ describe('a state that is not this session’s live attempt is rejected with BAD
     await expectNothingStored(services, session.tenantId);
     // A stranger cannot burn someone else's attempt.
     expect(await stateCount(session.tenantId)).toBe(1);
-    expect(output(await callerFor(services, session).intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+    expect(output(await callerFor(services, session).intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
   });
 
   it('from another admin of the same tenant', async () => {
@@ -446,7 +446,7 @@ describe('revocation is best effort on disconnect', () => {
     const token = await connect(caller);
     sandbox.faults.next('uninstall', { status: 500 });
 
-    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
     expect(uninstallCalls().map((r) => r.status)).toEqual([500]);
     expect(sandbox.tokens()).toEqual([{ token, revoked: false }]);
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
@@ -466,7 +466,7 @@ describe('revocation is best effort on disconnect', () => {
     expect(direct.status).toBe(200);
     await direct.body?.cancel();
 
-    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
     expect(uninstallCalls().map((r) => r.status)).toEqual([200, 401]);
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
     expect((await installationRows(session.tenantId))[0]?.status).toBe('disconnected');

@@ -68,7 +68,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     // Only the hash of the state is stored.
     expect(JSON.stringify(await db.sql('select * from oauth_states where tenant_id = $1', [session.tenantId]))).not.toContain(state);
 
-    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
 
     const [minted] = sandbox.tokens();
     expect(sandbox.tokens()).toHaveLength(1);
@@ -166,7 +166,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     const caller = callerFor(services, session);
     const first = await connect(caller);
 
-    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
 
     expect(sandbox.tokens()).toEqual([{ token: first, revoked: true }]);
     expect(uninstallCalls()).toHaveLength(1);
@@ -195,7 +195,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     });
 
     // Twice: no second revoke, no second event, the first disconnect's time is kept.
-    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
     expect(uninstallCalls()).toHaveLength(1);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'disconnected']);
     expect((await installationRows(session.tenantId))[0]?.disconnected_at).toEqual(row?.disconnected_at);
@@ -280,7 +280,7 @@ describe('the authorization code', () => {
     }
     expect(code.endsWith('==')).toBe(true);
     expect(code).toContain('+');
-    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(sandbox.tokens()[0]?.token);
   });
 
@@ -318,7 +318,7 @@ describe('the authorization code', () => {
     expect(code.endsWith('=')).toBe(true);
     expect(state).toBe(authorizeUrl.searchParams.get('state'));
 
-    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
     expect(output(await caller.intercom.status())).toMatchObject({ connected: true, workspace: { name: WORKSPACE.name } });
   });
 });
@@ -351,7 +351,7 @@ describe('input validation', () => {
     expect(await stateCount(session.tenantId)).toBe(1);
     expect(tokenCalls()).toEqual([]);
     expect(await installationRows(session.tenantId)).toEqual([]);
-    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+    expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
   });
 });
 
@@ -373,7 +373,7 @@ describe('roles and tenants', () => {
     expect(forbiddenExchange.code).toBe('FORBIDDEN');
     expect(await stateCount(admin.session.tenantId)).toBe(1);
     expect(tokenCalls()).toEqual([]);
-    expect(output(await adminCaller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+    expect(output(await adminCaller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
     const token = sandbox.tokens()[0]?.token;
 
     const forbiddenDisconnect = await rejection(memberCaller.intercom.disconnect(), 'intercom.disconnect');
@@ -412,7 +412,7 @@ describe('roles and tenants', () => {
     expect(JSON.stringify(catalogB)).not.toContain(WORKSPACE.name);
     expect(await services.secrets.get(b.session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
 
-    expect(output(await callerB.intercom.disconnect())).toEqual({ success: true, redirectTo: null });
+    expect(output(await callerB.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
     expect(uninstallCalls()).toEqual([]);
     expect(sandbox.tokens()).toEqual([{ token, revoked: false }]);
     expect((await services.secrets.get(a.session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);

@@ -26,9 +26,15 @@ export interface SecretBackend {
   describe(tenantId: string, keys: readonly string[]): Promise<Map<string, StoredSecretMeta>>;
 }
 
-/** A backend failure. Its message names the operation and the location, never a value. */
+/**
+ * A backend failure. Its message names the operation and the location, never a value.
+ * `outcomeUnknown` is true when a write may have been applied although no answer said so (a
+ * timeout, a dropped connection, a 5xx after the last retry): the caller must not report
+ * "nothing changed", and must read back or leave the repair to the reconciler.
+ */
 export class SecretBackendError extends Error {
   override readonly name = 'SecretBackendError';
+  outcomeUnknown = false;
   constructor(
     message: string,
     readonly operation: string,
@@ -37,4 +43,9 @@ export class SecretBackendError extends Error {
   ) {
     super(message, options);
   }
+}
+
+/** True when the error is a backend failure after which a write may still have been applied. */
+export function isOutcomeUnknown(error: unknown): boolean {
+  return error instanceof SecretBackendError && error.outcomeUnknown;
 }

@@ -133,6 +133,23 @@ export class SecretStore {
     });
   }
 
+  /**
+   * A grant's own token, under `<CONNECTOR>_GRANT_<id>` (see grantSecretKey): held from the
+   * moment the provider issued it until the provider confirms its revocation. These keys are
+   * not declared by connectors; only the grant ledger (server/connections/grants.ts) uses them.
+   */
+  async saveGrantToken(tenantId: string, secretKey: string, value: SecretValue): Promise<void> {
+    await this.backend.put(tenantId, checkGrantKey(secretKey), value);
+  }
+
+  getGrantToken(tenantId: string, secretKey: string): Promise<SecretValue | null> {
+    return this.backend.get(tenantId, checkGrantKey(secretKey));
+  }
+
+  async deleteGrantToken(tenantId: string, secretKey: string): Promise<void> {
+    await this.backend.delete(tenantId, [checkGrantKey(secretKey)]);
+  }
+
   #entry(key: string) {
     const entry = findKey(key);
     if (!entry) throw new UnknownConfigKeyError(key);
@@ -142,6 +159,19 @@ export class SecretStore {
   #em(options?: UnitOfWork): EntityManager {
     return options?.em ?? this.orm.em.fork();
   }
+}
+
+const GRANT_KEY = /^[A-Z][A-Z0-9_]{0,62}_GRANT_[0-9A-F]{32}$/;
+
+/** The secret-backend key of one grant: `INTERCOM_GRANT_<32 hex>`, `GOOGLE_DRIVE_GRANT_...`. */
+export function grantSecretKey(connector: string, grantId: string): string {
+  const prefix = connector.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
+  return checkGrantKey(`${prefix}_GRANT_${grantId.replace(/-/g, '').toUpperCase()}`);
+}
+
+function checkGrantKey(key: string): string {
+  if (!GRANT_KEY.test(key)) throw new UnknownConfigKeyError(key);
+  return key;
 }
 
 /**

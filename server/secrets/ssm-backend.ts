@@ -36,6 +36,7 @@ export { ARN_PREFIX_RESERVE, SSM_MAX_NAME_LENGTH, SSM_MAX_VALUE_BYTES, ssmParame
 
 /** SSM operations this backend calls, as they appear in error messages and logs. */
 export type SsmOperation = 'PutParameter' | 'GetParameter' | 'GetParameters' | 'DeleteParameters';
+const WRITE_OPERATIONS: ReadonlySet<SsmOperation> = new Set(['PutParameter', 'DeleteParameters']);
 
 export interface SsmSecretBackendOptions {
   /**
@@ -311,13 +312,16 @@ export class SsmSecretBackend implements SecretBackend {
           this.#logger?.error(context, `SSM ${operation} failed`);
           // The AWS message and the error object are left out on purpose: see the file comment.
           const detail = info.detail === undefined ? '' : `: ${info.detail}`;
-          throw new SsmSecretBackendError(
+          const failure = new SsmSecretBackendError(
             `SSM ${operation} failed for ${target.description}: ${info.name}${detail} (${why})`,
             operation,
             target.location,
             info,
             attempt,
           );
+          // A transient failure on the last attempt says nothing about whether a write landed.
+          failure.outcomeUnknown = retryable && WRITE_OPERATIONS.has(operation);
+          throw failure;
         }
         const delayMs = this.#backoff(attempt);
         this.#logger?.warn({ ...context, delayMs }, `SSM ${operation} failed, retrying`);

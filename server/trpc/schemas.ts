@@ -59,16 +59,19 @@ export const connectorStatusOutput = z.object({
   connectedAt: z.string().nullable(),
   disconnectedBy: z.string().nullable(),
   disconnectedAt: z.string().nullable(),
+  /** A change is being finished in the background (a slow secret backend); poll until false. */
+  finishing: z.boolean(),
 });
 export type ConnectorStatus = z.infer<typeof connectorStatusOutput>;
 
 export const connectorEventOutput = z.object({
   id: z.string(),
-  action: z.enum(['connected', 'reconnected', 'disconnected']),
+  action: z.enum(['connected', 'reconnected', 'disconnected', 'revocation_failed']),
   actorEmail: z.string(),
   workspaceName: z.string().nullable(),
   at: z.string(),
 });
 export type ConnectorEventView = z.infer<typeof connectorEventOutput>;
 
-export const flowResult = z.object({ success: z.literal(true), redirectTo: z.string().nullable() });
+/** `finishing`: the change is recorded and its last step runs in the background. */
+export const flowResult = z.object({ success: z.literal(true), redirectTo: z.string().nullable(), finishing: z.boolean() });

@@ -7,6 +7,7 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { migrate, openOrm } from '../../db/orm.js';
+import { installJobQueue } from '../../server/jobs/worker.js';
 import { createLogger } from '../../server/logger.js';
 
 /**
@@ -68,6 +69,7 @@ export default async function setup(project: TestProject) {
   const orm = await openOrm(withDatabase(adminUrl, template), { poolMax: 1 });
   await migrate(orm);
   await orm.close(true);
+  await installJobQueue(withDatabase(adminUrl, template), createLogger({ level: 'warn' }));
 
   project.provide('pgAdminUrl', adminUrl);
   project.provide('pgTemplate', template);

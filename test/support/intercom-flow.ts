@@ -141,7 +141,7 @@ export async function authorize(caller: Caller): Promise<{ state: string; code: 
 
 export async function connect(caller: Caller): Promise<string> {
   const { state, code } = await authorize(caller);
-  expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null });
+  expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
   const token = sandbox.tokens().at(-1)?.token;
   if (!token) throw new Error('the sandbox minted no token');
   return token;

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
 import type { ConnectorId } from '../../connectors/registry.js';
 import type { OAuthClientConfig } from '../../oauth/config.js';
-import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError } from '../../oauth/flow.js';
+import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError, type FlowFailure } from '../../oauth/flow.js';
 import { OAuthStateError } from '../../oauth/state.js';
 import { UnknownConnectorTypeError } from '../../installations/service.js';
 import type { Context } from '../context.js';
@@ -27,11 +27,21 @@ function configOf(ctx: Context, connector: ConnectorId): OAuthClientConfig {
 }
 
 /** Flow errors carry a reason for the UI and a message that is safe to show. */
+const FLOW_ERROR_CODES: Record<FlowFailure, TRPCError['code']> = {
+  not_configured: 'PRECONDITION_FAILED',
+  token_rejected: 'BAD_REQUEST',
+  provider_unavailable: 'BAD_GATEWAY',
+  provider_malformed: 'BAD_GATEWAY',
+  identify_failed: 'BAD_GATEWAY',
+  storage_failed: 'INTERNAL_SERVER_ERROR',
+  storage_incomplete: 'INTERNAL_SERVER_ERROR',
+  token_unreadable: 'PRECONDITION_FAILED',
+};
+
 function toTRPCError(error: unknown): unknown {
   if (error instanceof OAuthStateError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof OAuthFlowError) {
-    const code = error.reason === 'not_configured' ? 'PRECONDITION_FAILED' : error.reason === 'token_rejected' ? 'BAD_REQUEST' : 'BAD_GATEWAY';
-    return new TRPCError({ code: error.reason === 'storage_failed' ? 'INTERNAL_SERVER_ERROR' : code, message: error.message, cause: error });
+    return new TRPCError({ code: FLOW_ERROR_CODES[error.reason], message: error.message, cause: error });
   }
   if (error instanceof UnknownConnectorTypeError) {
     return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
@@ -59,11 +69,11 @@ export function connectorRouter(connector: ConnectorId) {
       .output(flowResult)
       .mutation(async ({ ctx, input }) => {
         try {
-          await completeAuthorization(
+          const { finishing } = await completeAuthorization(
             { services: ctx.services, em: ctx.em, session: ctx.session, config: configOf(ctx, connector), requestId: ctx.requestId },
             input,
           );
-          return { success: true as const, redirectTo: null };
+          return { success: true as const, redirectTo: null, finishing };
         } catch (error) {
           throw toTRPCError(error);
         }
@@ -78,9 +88,10 @@ export function connectorRouter(connector: ConnectorId) {
         const installation = await ctx.em.findOne(
           ConnectorInstallation,
           { tenant: ctx.tenantId, type: connector },
-          { populate: ['installedBy', 'disconnectedBy'], strategy: 'joined' },
+          { populate: ['installedBy', 'disconnectedBy', 'changeInProgress'], strategy: 'joined' },
         );
         const active = installation?.status === 'active';
+        const finishing = installation ? !installation.keySynced || Boolean(installation.changeInProgress) : false;
         return {
           connector,
           configured: config.configured,
@@ -96,6 +107,7 @@ export function connectorRouter(connector: ConnectorId) {
           connectedAt: installation ? installation.updatedAt.toISOString() : null,
           disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
           disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
+          finishing,
         };
       }),
 
@@ -124,15 +136,16 @@ export function connectorRouter(connector: ConnectorId) {
       .output(flowResult)
       .mutation(async ({ ctx }) => {
         try {
-          await disconnect({
+          const { finishing } = await disconnect({
             services: ctx.services,
             em: ctx.em,
             session: ctx.session,
             config: configOf(ctx, connector),
             requestId: ctx.requestId,
           });
-          return { success: true as const, redirectTo: null };
+          return { success: true as const, redirectTo: null, finishing };
         } catch (error) {
+          if (error instanceof OAuthFlowError) throw toTRPCError(error);
           ctx.services.logger.error({ requestId: ctx.requestId, connector, err: error }, 'disconnect failed');
           throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'Disconnecting failed; nothing was changed. Please try again.' });
         }

@@ -1,0 +1,28 @@
+import { ConnectionIntent } from '../../db/entities/index.js';
+import type { IntentOperation } from '../../db/entities/connection-intent.js';
+import type { Orm } from '../../db/orm.js';
+import { getConnector, type NonSensitiveKey, type SensitiveKey } from '../connectors/registry.js';
+import type { GrantScope } from './grants.js';
+
+/** The keys a connector's definition stores its live grant under (`INTERCOM_ACCESS_TOKEN`, ...). */
+export function storageKeys(connector: GrantScope['connector']): { accessToken: SensitiveKey; tokenType: NonSensitiveKey } {
+  const storage = getConnector(connector).oauth?.storage;
+  if (!storage) throw new Error(`Connector ${connector} stores no tokens`);
+  return storage as { accessToken: SensitiveKey; tokenType: NonSensitiveKey };
+}
+
+/**
+ * Commits an intent on its own connection (not the caller's transaction, which holds the lock
+ * and commits only at the end), before the access-token key is touched.
+ */
+export async function writeIntent(
+  orm: Orm,
+  scope: GrantScope,
+  operation: IntentOperation,
+  grantId: string | null,
+): Promise<string> {
+  const em = orm.em.fork();
+  const intent = em.create(ConnectionIntent, { tenant: scope.tenantId, connector: scope.connector, operation, grant: grantId });
+  await em.flush();
+  return intent.id;
+}
