@@ -66,7 +66,7 @@ export async function startWorker(services: AppServices, databaseUrl: string): P
 }
 
 /** graphile-worker's log lines through our logger; its routine chatter at debug. */
-function workerLogger(logger: Logger): WorkerLogger {
+export function workerLogger(logger: Logger): WorkerLogger {
   const log = logger.child({ component: 'jobs' });
   return new WorkerLogger((scope) => (level, message, meta) => {
     // Only the scope (task, job id) and the error, through the sanitising `err` serializer.

@@ -1,5 +1,5 @@
 import { runOnce } from 'graphile-worker';
-import { taskList } from '../../server/jobs/worker.js';
+import { taskList, workerLogger } from '../../server/jobs/worker.js';
 import type { TestDatabase } from './database.js';
 
 /**
@@ -8,5 +8,5 @@ import type { TestDatabase } from './database.js';
  * (retries with back-off) stay queued.
  */
 export async function runDueJobs(db: Pick<TestDatabase, 'url' | 'services'>): Promise<void> {
-  await runOnce({ connectionString: db.url, taskList: taskList(db.services) });
+  await runOnce({ connectionString: db.url, taskList: taskList(db.services), logger: workerLogger(db.services.logger) });
 }
