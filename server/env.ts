@@ -46,7 +46,7 @@ export const envSchema = z
     SSM_KMS_KEY_ID: optionalString,
     OAUTH_HTTP_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
     OAUTH_SANDBOX: z.enum(['auto', 'off']).default('auto'),
-    // Connection integrity (docs/decisions/008-grant-ledger.md) and the job worker.
+    // Connection integrity (docs/decisions/009-grant-ledger.md) and the job worker.
     CALLBACK_DEADLINE_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
     JOBS_IN_PROCESS: z.enum(['on', 'off']).default('on'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(2),

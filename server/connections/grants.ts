@@ -3,7 +3,7 @@
  * from the moment it arrives, and its token lives only in the secret backend under the grant's
  * own key until the provider confirms it is revoked. This is what makes invariant I2 checkable:
  * a grant is `active` (held), `revoked`/`discarded`, `revoking` (a durable job retries), or
- * `failed` (retries gave up; an event says so). docs/decisions/008-grant-ledger.md.
+ * `failed` (retries gave up; an event says so). docs/decisions/009-grant-ledger.md.
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';

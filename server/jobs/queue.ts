@@ -1,7 +1,7 @@
 /**
  * Enqueueing jobs inside the caller's transaction. graphile-worker's `add_job()` is a SQL
  * function, so a job is queued by the same commit as the state change that makes it necessary,
- * or not at all (docs/decisions/007-job-queue.md).
+ * or not at all (docs/decisions/008-job-queue.md).
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 

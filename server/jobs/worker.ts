@@ -2,7 +2,7 @@
  * The job worker: graphile-worker running our tasks, inside the server process (unless
  * JOBS_IN_PROCESS=off) and as `npm run worker` for scale-out. Any number of workers may run on
  * one database: a job is locked by one of them (SKIP LOCKED), and a worker that dies has its
- * jobs unlocked and taken by another. docs/decisions/007-job-queue.md.
+ * jobs unlocked and taken by another. docs/decisions/008-job-queue.md.
  */
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
 import { z } from 'zod';

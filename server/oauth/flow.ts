@@ -2,7 +2,7 @@
  * The one OAuth flow every connector uses. Provider specifics come from the definition's
  * `oauth` spec (endpoints, token format, identify and revoke hooks); nothing here names a
  * provider. What happens to the connection's state (the lock, the grant ledger, intents,
- * revocation jobs) lives in server/connections/; see docs/decisions/008-grant-ledger.md.
+ * revocation jobs) lives in server/connections/; see docs/decisions/009-grant-ledger.md.
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionUser } from '../auth/sessions.js';
