@@ -25,7 +25,8 @@ const MAX_VALUE_BYTES = 4096; // the same ceiling as SSM's standard tier, so bot
 /**
  * Sensitive values in Postgres, for machines without AWS: AES-256-GCM with a fresh random
  * nonce per write and `tenantId/key` as associated data, so a row copied to another tenant
- * or key fails authentication instead of decrypting. See docs/decisions/004-secret-store.md.
+ * or key fails authentication instead of decrypting. See docs/decisions/004-secret-store.md,
+ * and 007-master-key-rotation.md for key checks and re-encryption.
  */
 export class LocalSecretBackend implements SecretBackend {
   readonly kind = 'local' as const;
@@ -41,6 +42,10 @@ export class LocalSecretBackend implements SecretBackend {
       if (!Number.isInteger(k.version) || k.version < 1) {
         throw new SecretBackendError('A master key version must be a positive integer', 'configure', null);
       }
+    }
+    const versions = [options.current, ...(options.previous ?? [])].map((k) => k.version);
+    if (new Set(versions).size !== versions.length) {
+      throw new SecretBackendError('Each master key needs its own version', 'configure', null);
     }
     this.#orm = options.orm;
     this.#current = options.current;
