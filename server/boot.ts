@@ -37,6 +37,7 @@ export async function boot(env: Env, logger: Logger, options: BootOptions = {}):
     if (applied.length) logger.info({ migrations: applied }, 'applied migrations');
     const runtimeEnv = toRuntimeEnv(env);
     const secrets = new SecretStore(orm, createSecretBackend(runtimeEnv, orm, logger));
+    await secrets.backend.verifyKeys?.(); // a wrong master key stops the start here
     logger.info({ backend: secrets.backend.kind }, 'secret store ready');
     const oauth = await resolveOAuthConfigs(runtimeEnv, logger, { sandboxes: options.sandboxes ?? false });
     closeSandboxes = oauth.close;

@@ -58,7 +58,7 @@ export async function runCli(argv: string[], out: Output = process.stdout, err: 
     booted = await boot(env, logger, { poolMax: 2 });
     const result = await command.run(booted.services, values);
     out.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
-    return 0;
+    return result.exitCode ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       err.write(`${error.message}\n\nusage: npm run cli -- ${name} ${command.usage}\n`);
