@@ -36,6 +36,11 @@ export class DatabaseConnectionError extends Error {
   }
 }
 
+/** The embedded PostgreSQL could not be started; the message says what to change. */
+export class EmbeddedDatabaseStartError extends Error {
+  override readonly name = 'EmbeddedDatabaseStartError';
+}
+
 export function describeTarget(url: string): DatabaseTarget {
   const u = new URL(url);
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DatabaseConnectionError } from '../db/connection-errors.js';
+import { DatabaseConnectionError, EmbeddedDatabaseStartError } from '../db/connection-errors.js';
 import { EnvError } from './env.js';
 import { SecretBackendError } from './secrets/backend.js';
 import { startupFailureMessage } from './startup-errors.js';
@@ -21,6 +21,8 @@ describe('startupFailureMessage', () => {
     expect(startupFailureMessage(new DatabaseConnectionError(target, 'refused', 'connection refused (ECONNREFUSED)'))).toBe(
       'Cannot connect to PostgreSQL at db.example:5432: connection refused (ECONNREFUSED). Check DATABASE_URL.',
     );
+    const embedded = new EmbeddedDatabaseStartError('Embedded PostgreSQL did not start on port 54329 (is the port in use?)');
+    expect(startupFailureMessage(embedded)).toBe(embedded.message);
     expect(startupFailureMessage(new EnvError('Invalid environment:\n  PORT: too big'))).toBe('Invalid environment:\n  PORT: too big');
   });
 

@@ -1,4 +1,4 @@
-import { DatabaseConnectionError } from '../db/connection-errors.js';
+import { DatabaseConnectionError, EmbeddedDatabaseStartError } from '../db/connection-errors.js';
 import { EnvError } from './env.js';
 import { SecretBackendError } from './secrets/backend.js';
 
@@ -11,7 +11,7 @@ import { SecretBackendError } from './secrets/backend.js';
  */
 export function startupFailureMessage(error: unknown): string | null {
   if (error instanceof EnvError) return error.message;
-  if (error instanceof DatabaseConnectionError) return error.message;
+  if (error instanceof DatabaseConnectionError || error instanceof EmbeddedDatabaseStartError) return error.message;
   if (error instanceof SecretBackendError && error.operation === 'configure') return oneLine(error.message);
   if (isListenError(error)) {
     return error.code === 'EADDRINUSE'
