@@ -5,10 +5,21 @@
  *   - catalog.list: the catalog for a tenant
  *   - connect + exchange + disconnect: the whole OAuth round trip through the sandbox
  *   - sign-in: scrypt verification plus the session insert
+ *   - under attack: a signed-in `intercom.status` over HTTP while 32 clients send bad sign-ins
+ *     continuously (the password-hashing cap keeps a core for everything else)
+ * Knobs (benchmark only): BENCH_ITERATIONS, BENCH_FLOWS, BENCH_ATTACKERS, BENCH_ATTACK_SECONDS,
+ * BENCH_DATA_DIR, BENCH_EMBEDDED_PG_PORT. The HTTP section needs `npx remix build` first.
  */
+import { existsSync } from 'node:fs';
+import { createServer, request, type Agent } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
+import type { ServerBuild } from '@remix-run/node';
 import { boot } from '../server/boot.js';
 import { parseEnv } from '../server/env.js';
+import { createHttpApp } from '../server/http/app.js';
 import { createLogger } from '../server/logger.js';
 import { createTenant, createUser } from '../server/auth/accounts.js';
 import { signIn } from '../server/auth/sessions.js';
@@ -19,6 +30,8 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 100);
+const ATTACKERS = Number(process.env.BENCH_ATTACKERS ?? 32);
+const ATTACK_SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 10);
 
 function summary(name: string, samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -34,7 +47,47 @@ async function time<T>(samples: number[], fn: () => Promise<T>): Promise<T> {
   return result;
 }
 
-const env = parseEnv({ ...process.env, DATA_DIR: process.env.BENCH_DATA_DIR ?? '.data/bench', EMBEDDED_PG_PORT: '54369', LOG_LEVEL: 'silent' });
+interface HttpReply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** One HTTP request; `localAddress` picks the loopback source address (127.0.0.0/8 all reach lo). */
+function http(url: URL, options: { method?: string; body?: string; headers?: Record<string, string>; localAddress?: string; agent?: Agent | false }) {
+  return new Promise<HttpReply>((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: options.method ?? 'GET',
+        localAddress: options.localAddress,
+        agent: options.agent,
+        headers: { ...options.headers, ...(options.body ? { 'content-length': String(Buffer.byteLength(options.body)) } : {}) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+// The HTTP server listens first: APP_URL must be the origin the requests come from.
+const server = createServer();
+server.listen(0, '127.0.0.1');
+await new Promise((resolve) => server.once('listening', resolve));
+const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+const env = parseEnv({
+  ...process.env,
+  APP_URL: base,
+  DATA_DIR: process.env.BENCH_DATA_DIR ?? '.data/bench',
+  EMBEDDED_PG_PORT: process.env.BENCH_EMBEDDED_PG_PORT ?? '54369',
+  LOG_LEVEL: 'silent',
+});
 const booted = await boot(env, createLogger({ level: 'silent' }), { sandboxes: true, poolMax: 10 });
 const { services } = booted;
 const rssStart = process.memoryUsage().rss;
@@ -76,6 +129,52 @@ try {
   const catalogSamples: number[] = [];
   for (let i = 0; i < ITERATIONS / 2; i++) await time(catalogSamples, () => caller.catalog.list());
 
+  // Under attack, over HTTP. Each attacker speaks from its own loopback address (127.0.1.x),
+  // so the per-IP limit applies to it honestly (no X-Forwarded-For, no raised limits), and
+  // uses a new email each time so the per-email+IP limit never stops it: the worst case for
+  // the hashing cap, since every attempt costs a full scrypt.
+  const buildFile = path.resolve('build/index.js');
+  if (!existsSync(buildFile)) throw new Error('Run `npx remix build` first: the HTTP section serves the real app.');
+  const build = (await import(pathToFileURL(buildFile).href)) as ServerBuild;
+  server.on('request', createHttpApp({ services, build, publicDir: path.resolve('public'), formActionOrigins: [] }));
+
+  const signedIn = await http(new URL('/api/trpc/auth.signIn', base), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', origin: base },
+    body: JSON.stringify({ email: user.email, password: 'bench password 123' }),
+  });
+  if (signedIn.status !== 200) throw new Error(`bench sign-in over HTTP answered ${signedIn.status}`);
+  const cookie = String(signedIn.headers['set-cookie']).split(';')[0]!;
+  const statusUrl = new URL('/api/trpc/intercom.status', base);
+  const readStatus = async () => {
+    const reply = await http(statusUrl, { headers: { cookie } });
+    if (reply.status !== 200) throw new Error(`intercom.status answered ${reply.status}`);
+  };
+
+  const quietSamples: number[] = [];
+  for (let i = 0; i < 200; i++) await time(quietSamples, readStatus);
+
+  const attackStatuses = new Map<number, number>();
+  const deadline = Date.now() + ATTACK_SECONDS * 1000;
+  let attempt = 0;
+  const attackers = Array.from({ length: ATTACKERS }, async (_, worker) => {
+    const localAddress = `127.0.1.${worker + 1}`;
+    while (Date.now() < deadline) {
+      const reply = await http(new URL('/api/trpc/auth.signIn', base), {
+        method: 'POST',
+        localAddress,
+        agent: false,
+        headers: { 'content-type': 'application/json', origin: base },
+        body: JSON.stringify({ email: `guess-${worker}-${attempt++}@bench.test`, password: 'not the password' }),
+      });
+      attackStatuses.set(reply.status, (attackStatuses.get(reply.status) ?? 0) + 1);
+    }
+  });
+  const attackSamples: number[] = [];
+  await new Promise((resolve) => setTimeout(resolve, 500)); // let the attack reach full speed
+  while (Date.now() < deadline) await time(attackSamples, readStatus);
+  await Promise.all(attackers);
+
   global.gc?.();
   const mem = process.memoryUsage();
   console.log(`Plugboard benchmark (${new Date().toISOString()}, node ${process.version}, secret backend ${services.secrets.backend.kind})`);
@@ -83,10 +182,17 @@ try {
   console.log(summary('catalog.list', catalogSamples));
   console.log(summary('connect+consent+exchange+disconnect', flowSamples));
   console.log(summary('sign-in (scrypt + session insert)', signInSamples));
+  console.log(summary('HTTP intercom.status, quiet', quietSamples));
+  console.log(summary(`HTTP intercom.status, ${ATTACKERS} bad sign-ins`, attackSamples));
+  console.log(
+    `  bad sign-ins during ${ATTACK_SECONDS} s: ${[...attackStatuses].map(([status, n]) => `${n}x ${status}`).join(', ')}`,
+  );
   console.log(
     `memory: rss ${(mem.rss / 2 ** 20).toFixed(1)} MiB (start ${(rssStart / 2 ** 20).toFixed(1)} MiB), heap used ${(mem.heapUsed / 2 ** 20).toFixed(1)} MiB`,
   );
 } finally {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
   await booted.shutdown();
 }
 process.exit(0);

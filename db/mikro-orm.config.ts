@@ -3,6 +3,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrationsList } from '../migrations/index.js';
+import { CONNECT_TIMEOUT_MS } from './connection-errors.js';
 import { entities } from './entities/index.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,6 +27,11 @@ export function createOrmConfig(options: OrmConfigOptions): Options {
     extensions: [Migrator],
     debug: options.debug ?? false,
     pool: { min: 0, max: options.poolMax ?? 10 },
+    // A pooled connection gives up on a silent host like the start-up check does.
+    driverOptions: { connection: { connectionTimeoutMillis: CONNECT_TIMEOUT_MS } },
+    // A mistyped database name in DATABASE_URL must fail, not create and migrate an empty
+    // database. The embedded cluster and the test setup create theirs explicitly.
+    ensureDatabase: false,
     forceUtcTimezone: true,
     // Each request forks its own EntityManager (see server/trpc/init.ts); the global one is
     // never used for work, and this makes any accidental use fail loudly.

@@ -41,6 +41,7 @@ export async function boot(env: Env, logger: Logger, options: BootOptions = {}):
     await installJobQueue(database.url, logger);
     const runtimeEnv = toRuntimeEnv(env);
     const secrets = new SecretStore(orm, createSecretBackend(runtimeEnv, orm, logger));
+    await secrets.backend.verifyKeys?.(); // a wrong master key stops the start here
     logger.info({ backend: secrets.backend.kind }, 'secret store ready');
     const oauth = await resolveOAuthConfigs(runtimeEnv, logger, { sandboxes: options.sandboxes ?? false });
     closeSandboxes = oauth.close;

@@ -43,7 +43,7 @@ describe('environment schema', () => {
       expect(message).toMatch(/PORT: /);
       expect(message).toContain('DATABASE_URL: must be a postgres:// or postgresql:// URL');
       expect(message).toContain('SESSION_SECRET: must be at least 32 characters');
-      expect(message).toContain('SECRETS_MASTER_KEY: must be 32 bytes, base64-encoded');
+      expect(message).toContain('SECRETS_MASTER_KEY: must decode to exactly 32 bytes (it decodes to 12)');
       expect(message).toContain('SSM_PARAMETER_PREFIX: must be empty or a path');
       expect(message).toContain('INTERCOM_API_URL: must be an http(s) URL');
     }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { decodeMasterKey, decodePreviousKeys } from './secrets/master-key.js';
 
 /** An optional variable: set-but-empty (`FOO=` in a .env file) counts as unset. */
 const unsetIfEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
@@ -30,11 +31,17 @@ export const envSchema = z
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
     SECRETS_BACKEND: unsetIfEmpty(z.enum(['local', 'ssm'])),
     SECRETS_MASTER_KEY: unsetIfEmpty(
-      z.string().refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded'),
+      z.string().superRefine((v, ctx) => {
+        const decoded = decodeMasterKey(v);
+        if (!decoded.ok) ctx.addIssue({ code: 'custom', message: decoded.problem });
+      }),
     ),
     SECRETS_MASTER_KEY_VERSION: z.coerce.number().int().min(1).default(1),
     SECRETS_PREVIOUS_MASTER_KEYS: unsetIfEmpty(
-      z.string().regex(/^\d+:[A-Za-z0-9+/=]+(,\d+:[A-Za-z0-9+/=]+)*$/, 'must be version:base64 pairs separated by commas'),
+      z.string().superRefine((v, ctx) => {
+        const decoded = decodePreviousKeys(v);
+        if (!decoded.ok) for (const problem of decoded.problems) ctx.addIssue({ code: 'custom', message: problem });
+      }),
     ),
     SSM_PARAMETER_PREFIX: z
       .string()
@@ -60,6 +67,13 @@ export const envSchema = z
     INTERCOM_API_URL: unsetIfEmpty(httpUrl),
   })
   .superRefine((env, ctx) => {
+    // Each key was checked on its own above; whether its version clashes needs both variables.
+    if (env.SECRETS_PREVIOUS_MASTER_KEYS) {
+      const decoded = decodePreviousKeys(env.SECRETS_PREVIOUS_MASTER_KEYS, env.SECRETS_MASTER_KEY_VERSION);
+      if (!decoded.ok) {
+        for (const problem of decoded.problems) ctx.addIssue({ code: 'custom', path: ['SECRETS_PREVIOUS_MASTER_KEYS'], message: problem });
+      }
+    }
     if (env.NODE_ENV !== 'production') return;
     if (!env.SESSION_SECRET) {
       ctx.addIssue({ code: 'custom', path: ['SESSION_SECRET'], message: 'is required in production' });

@@ -1,7 +1,9 @@
 import { UniqueConstraintViolationException } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
+import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { captureLogs } from '../test/support/logs.js';
+import { createLogger } from './logger.js';
 import { SecretValue } from './secrets/secret-value.js';
 
 const driverError = () =>
@@ -37,5 +39,43 @@ describe('logger', () => {
       'x',
     );
     for (const secret of ['tok_plain_1', 'tok_plain_2', 'pw_plain_3', 'tok_plain_4']) expect(text()).not.toContain(secret);
+  });
+
+  describe('pretty (development) lines', () => {
+    function prettyLogger() {
+      let out = '';
+      const destination = new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          out += chunk.toString('utf8');
+          callback();
+        },
+      });
+      return { logger: createLogger({ level: 'debug', pretty: true, colorize: false, destination }), text: () => out };
+    }
+
+    it('are human-readable, not JSON, and written before the call returns', () => {
+      const { logger, text } = prettyLogger();
+      logger.info({ backend: 'local' }, 'secret store ready');
+      expect(text()).toMatch(/^\[\d{2}:\d{2}:\d{2}\.\d{3}\] INFO: secret store ready\n {4}backend: "local"\n$/);
+      expect(text()).not.toContain('"level"');
+    });
+
+    it('still redact secret fields and SecretValue', () => {
+      const { logger, text } = prettyLogger();
+      logger.info({ token: 'tok_plain_1', body: { client_secret: 'cs_plain_2' }, value: new SecretValue('tok_plain_3') }, 'x');
+      for (const secret of ['tok_plain_1', 'cs_plain_2', 'tok_plain_3']) expect(text()).not.toContain(secret);
+      expect(text()).toContain('token: "[redacted]"');
+      expect(text()).toContain('"client_secret": "[redacted]"');
+    });
+
+    it('still reduce a database error to name, SQL state and constraint', () => {
+      const { logger, text } = prettyLogger();
+      logger.error({ err: driverError() }, 'write failed');
+      expect(text()).toContain('ERROR: write failed');
+      expect(text()).toContain('23505');
+      expect(text()).toContain('users_email_unique');
+      expect(text()).not.toContain('ada@example.test');
+      expect(text()).not.toContain('insert into');
+    });
   });
 });

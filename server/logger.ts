@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 /**
  * Paths that may carry secrets anywhere in a log object. pino replaces them with
@@ -62,17 +63,40 @@ export function serializeError(error: unknown, depth = 0): Record<string, unknow
   return out;
 }
 
-export function createLogger(options: { level?: string; destination?: pino.DestinationStream } = {}): Logger {
-  return pino(
-    {
-      level: options.level ?? 'info',
-      base: { service: 'plugboard' },
-      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
-      serializers: { err: (error: unknown) => serializeError(error) },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    options.destination,
-  );
+export interface LoggerOptions {
+  level?: string;
+  /** Where lines go; stdout by default. */
+  destination?: pino.DestinationStream | NodeJS.WritableStream;
+  /**
+   * Human-readable lines (development) instead of JSON (production, test). Formatting happens
+   * after redaction and serializers, so both still apply.
+   */
+  pretty?: boolean;
+  /** Colours for pretty lines; defaults to whether the destination is a terminal. */
+  colorize?: boolean;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const pinoOptions: pino.LoggerOptions = {
+    level: options.level ?? 'info',
+    base: { service: 'plugboard' },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    serializers: { err: (error: unknown) => serializeError(error) },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  if (!options.pretty) return pino(pinoOptions, options.destination as pino.DestinationStream | undefined);
+  const destination = options.destination ?? process.stdout;
+  // pino-pretty as a stream in this thread, written synchronously (not a worker transport):
+  // nothing is left to flush when SIGTERM exits the process.
+  const stream = pretty({
+    destination,
+    sync: true,
+    colorize: options.colorize ?? (destination as { isTTY?: boolean }).isTTY === true,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname,service',
+    singleLine: false,
+  });
+  return pino(pinoOptions, stream);
 }
 
 export type { Logger };

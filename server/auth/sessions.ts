@@ -24,15 +24,20 @@ export function normalizeEmail(email: string): string {
 /**
  * Checks the credentials and opens a session. Returns null for any failure, after the same
  * amount of hashing work, so neither the answer nor its timing says whether the email exists.
+ * `replacesSessionId`: the session the request already carried; it is revoked first, so every
+ * sign-in gets a new session id (no fixation).
  */
 export async function signIn(
   em: EntityManager,
   input: { email: string; password: string },
   ttlHours: number,
+  options: { replacesSessionId?: string } = {},
 ): Promise<{ token: string; user: SessionUser } | null> {
   const user = await em.findOne(User, { email: normalizeEmail(input.email) }, { populate: ['tenant', 'passwordHash'] });
   const ok = await verifyPassword(input.password, user?.passwordHash ?? (await timingDummyHash()));
   if (!user || !ok) return null;
+
+  if (options.replacesSessionId) await em.nativeDelete(Session, { id: options.replacesSessionId });
 
   const token = randomBytes(32).toString('base64url');
   const session = em.create(Session, {

@@ -1,6 +1,7 @@
 import { AccountError, createTenant, createUser, findTenant } from '../auth/accounts.js';
 import type { ConfigKey, NonSensitiveKey, SensitiveKey } from '../connectors/registry.js';
 import { listInstallations } from '../installations/service.js';
+import { LocalSecretBackend } from '../secrets/local-backend.js';
 import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
 
@@ -13,6 +14,8 @@ type OptionSpec = { type: 'string' | 'boolean'; default?: string | boolean };
 export interface CommandResult {
   text: string;
   json: unknown;
+  /** 0 unless the command finished but reports a failure (its output still printed). */
+  exitCode?: number;
 }
 
 export interface Command {
@@ -163,6 +166,51 @@ export const commands: Record<string, Command> = {
         text: `Tenant ${tenant.slug} (${tenant.id})\n\n${text}`,
         json: { tenant: { id: tenant.id, slug: tenant.slug }, installations: rows },
       };
+    },
+  },
+  'secrets:reencrypt': {
+    usage: '[--batch-size <rows>]',
+    options: { 'batch-size': { type: 'string', default: '200' } },
+    async run(services, values) {
+      const batchSize = Number(values['batch-size']);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+        throw new UsageError('--batch-size must be an integer from 1 to 10000');
+      }
+      const backend = services.secrets.backend;
+      if (!(backend instanceof LocalSecretBackend)) {
+        return {
+          text: `Nothing to do: the ${backend.kind} backend's values are encrypted by AWS KMS, not by SECRETS_MASTER_KEY.`,
+          json: { backend: backend.kind, nothingToDo: true },
+        };
+      }
+      const report = await backend.reencrypt({ batchSize });
+      const lines = [
+        `Re-encrypting secret_values under master key version ${report.keyVersion}`,
+        '',
+        table(
+          ['ROWS', 'COUNT'],
+          [
+            ['total', String(report.total)],
+            ['re-encrypted', String(report.reencrypted)],
+            ['already current', String(report.alreadyCurrent)],
+            ['failed', String(report.failed)],
+            ['changed while running', String(report.changed)],
+          ],
+        ),
+      ];
+      if (report.failures.length) {
+        lines.push('', 'Could not decrypt:', ...report.failures.map((f) => `  tenant ${f.tenantId} key ${f.key}: ${f.reason}`));
+      }
+      if (report.remaining) {
+        lines.push(
+          '',
+          `${report.remaining} row(s) are still under an older master key (the failed ones, or rows written meanwhile by a ` +
+            'process still using the old key): keep the older keys configured, fix, and run again.',
+        );
+      } else {
+        lines.push('', `Every row is under version ${report.keyVersion}; older keys can leave SECRETS_PREVIOUS_MASTER_KEYS.`);
+      }
+      return { text: lines.join('\n'), json: { backend: backend.kind, ...report }, exitCode: report.failed || report.remaining ? 1 : 0 };
     },
   },
 };

@@ -9,6 +9,7 @@ import { resolveDatabase } from '../../db/database.js';
 import { migrate, migrationStatus, openOrm } from '../../db/orm.js';
 import { parseEnv } from '../env.js';
 import { createLogger } from '../logger.js';
+import { startupFailureMessage } from '../startup-errors.js';
 
 const migrationsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -31,7 +32,10 @@ async function main(command: string | undefined): Promise<number> {
   const env = parseEnv();
   const logger = createLogger({ level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL });
   const database = await resolveDatabase(env, logger);
-  const orm = await openOrm(database.url, { poolMax: 2 });
+  const orm = await openOrm(database.url, { poolMax: 2 }).catch(async (error: unknown) => {
+    await database.stop();
+    throw error;
+  });
   try {
     switch (command) {
       case 'migrate': {
@@ -77,5 +81,13 @@ async function main(command: string | undefined): Promise<number> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  process.exit(await main(process.argv[2])); // see server/cli/main.ts on the explicit exit
+  // See server/cli/main.ts on the explicit exit.
+  try {
+    process.exit(await main(process.argv[2]));
+  } catch (error) {
+    const message = startupFailureMessage(error);
+    if (message === null) throw error;
+    console.error(message);
+    process.exit(1);
+  }
 }

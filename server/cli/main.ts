@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import { boot, type Booted } from '../boot.js';
 import { EnvError, parseEnv } from '../env.js';
 import { createLogger } from '../logger.js';
+import { startupFailureMessage } from '../startup-errors.js';
 import { commands, type Command, UsageError } from './commands.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -52,13 +53,17 @@ export async function runCli(argv: string[], out: Output = process.stdout, err: 
     throw error;
   }
   // Logs go to stderr so `--json` output stays parseable.
-  const logger = createLogger({ level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL, destination: process.stderr });
+  const logger = createLogger({
+    level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL,
+    destination: process.stderr,
+    pretty: env.NODE_ENV === 'development',
+  });
   let booted: Booted | undefined;
   try {
     booted = await boot(env, logger, { poolMax: 2 });
     const result = await command.run(booted.services, values);
     out.write(values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
-    return 0;
+    return result.exitCode ?? 0;
   } catch (error) {
     if (error instanceof UsageError) {
       err.write(`${error.message}\n\nusage: npm run cli -- ${name} ${command.usage}\n`);
@@ -68,6 +73,13 @@ export async function runCli(argv: string[], out: Output = process.stdout, err: 
       const lines = error.issues.map((i) => `  --${i.path.join('.')}: ${i.message}`);
       err.write(`Invalid arguments:\n${lines.join('\n')}\n\nusage: npm run cli -- ${name} ${command.usage}\n`);
       return 2;
+    }
+    // Configuration problems (database unreachable, wrong password, mismatched master key)
+    // are one line of their own; anything else keeps the `Error:` prefix.
+    const startup = startupFailureMessage(error);
+    if (startup !== null) {
+      err.write(values.json ? `${JSON.stringify({ error: startup })}\n` : `${startup}\n`);
+      return 1;
     }
     const message = error instanceof Error ? error.message : String(error);
     err.write(values.json ? `${JSON.stringify({ error: message })}\n` : `Error: ${message}\n`);

@@ -24,6 +24,12 @@ export interface SecretBackend {
   delete(tenantId: string, keys: readonly string[]): Promise<void>;
   /** Metadata for the keys that exist; absent keys are missing from the map. */
   describe(tenantId: string, keys: readonly string[]): Promise<Map<string, StoredSecretMeta>>;
+  /**
+   * Checks the configured keys against what is stored, before the app serves; throws a
+   * SecretBackendError with operation 'configure' naming the variable to fix. The local
+   * backend implements it; SSM has nothing to check (KMS holds its keys).
+   */
+  verifyKeys?(): Promise<void>;
 }
 
 /**

@@ -1,13 +1,14 @@
-import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Orm } from '../../db/orm.js';
 import { SecretBackendError, type SecretBackend, type StoredSecretMeta } from './backend.js';
+import { verifyMasterKeys } from './key-checks.js';
+import { open, seal, secretAssociatedData } from './local-crypto.js';
+import { decodeMasterKey, decodePreviousKeys, MASTER_KEY_BYTES, type MasterKey } from './master-key.js';
+import { reencryptSecrets, type ReencryptReport } from './reencrypt.js';
 import { SecretValue } from './secret-value.js';
 
-/** A master key and the version recorded on the rows it encrypts. */
-export interface MasterKey {
-  version: number;
-  key: Buffer;
-}
+export type { MasterKey } from './master-key.js';
+export type { ReencryptReport } from './reencrypt.js';
 
 export interface LocalBackendOptions {
   orm: Orm;
@@ -19,31 +20,59 @@ export interface LocalBackendOptions {
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const KEY = /^[A-Z][A-Z0-9_]{0,127}$/;
-const NONCE_BYTES = 12;
-const TAG_BYTES = 16;
 const MAX_VALUE_BYTES = 4096; // the same ceiling as SSM's standard tier, so both backends agree
 
 /**
  * Sensitive values in Postgres, for machines without AWS: AES-256-GCM with a fresh random
  * nonce per write and `tenantId/key` as associated data, so a row copied to another tenant
- * or key fails authentication instead of decrypting. See docs/decisions/004-secret-store.md.
+ * or key fails authentication instead of decrypting. See docs/decisions/004-secret-store.md,
+ * and 007-master-key-rotation.md for key checks and re-encryption.
  */
 export class LocalSecretBackend implements SecretBackend {
   readonly kind = 'local' as const;
   readonly #orm: Orm;
   readonly #current: MasterKey;
+  readonly #previous: readonly MasterKey[];
   readonly #keys: Map<number, Buffer>;
 
   constructor(options: LocalBackendOptions) {
     for (const k of [options.current, ...(options.previous ?? [])]) {
-      if (k.key.length !== 32) throw new SecretBackendError('A master key must be 32 bytes', 'configure', null);
+      if (k.key.length !== MASTER_KEY_BYTES) throw new SecretBackendError('A master key must be 32 bytes', 'configure', null);
+      if (k.key.every((byte) => byte === 0)) throw new SecretBackendError('A master key must not be all zero bytes', 'configure', null);
       if (!Number.isInteger(k.version) || k.version < 1) {
         throw new SecretBackendError('A master key version must be a positive integer', 'configure', null);
       }
     }
+    const versions = [options.current, ...(options.previous ?? [])].map((k) => k.version);
+    if (new Set(versions).size !== versions.length) {
+      throw new SecretBackendError('Each master key needs its own version', 'configure', null);
+    }
     this.#orm = options.orm;
     this.#current = options.current;
+    this.#previous = options.previous ?? [];
     this.#keys = new Map([...(options.previous ?? []), options.current].map((k) => [k.version, k.key]));
+  }
+
+  /**
+   * Refuses (SecretBackendError, operation 'configure') unless every configured key is the one
+   * its version was first used with and every stored row's version has a key; records the key
+   * check value on a version's first use. Call once at start, before serving (server/boot.ts).
+   */
+  async verifyKeys(): Promise<void> {
+    await verifyMasterKeys(this.#orm, this.#current, this.#previous);
+  }
+
+  /** Moves every row written under an older master key to the current one (`secrets:reencrypt`). */
+  async reencrypt(options: { batchSize?: number } = {}): Promise<ReencryptReport> {
+    try {
+      return await reencryptSecrets(this.#orm, this.#current, this.#keys, options);
+    } catch (error) {
+      throw new SecretBackendError(
+        `Re-encryption failed: ${(error as { code?: string }).code ?? 'database error'}`,
+        'reencrypt',
+        null,
+      );
+    }
   }
 
   locate(tenantId: string, key: string): string {
@@ -60,10 +89,8 @@ export class LocalSecretBackend implements SecretBackend {
         this.locate(tenantId, key),
       );
     }
-    const nonce = randomBytes(NONCE_BYTES);
-    const cipher = createCipheriv('aes-256-gcm', this.#current.key, nonce);
-    cipher.setAAD(associatedData(tenantId, key));
-    const ciphertext = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+    const { nonce, ciphertext } = seal(this.#current.key, plaintext, secretAssociatedData(tenantId, key));
+    plaintext.fill(0);
     await this.#run('put', tenantId, key, (c) =>
       c.execute(
         `insert into secret_values (id, created_at, updated_at, tenant_id, key, ciphertext, nonce, key_version, version)
@@ -92,16 +119,8 @@ export class LocalSecretBackend implements SecretBackend {
         location,
       );
     }
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', masterKey, row.nonce);
-      decipher.setAAD(associatedData(tenantId, key));
-      decipher.setAuthTag(row.ciphertext.subarray(row.ciphertext.length - TAG_BYTES));
-      const plaintext = Buffer.concat([
-        decipher.update(row.ciphertext.subarray(0, row.ciphertext.length - TAG_BYTES)),
-        decipher.final(),
-      ]);
-      return new SecretValue(plaintext.toString('utf8'));
-    } catch {
+    const plaintext = open(masterKey, row, secretAssociatedData(tenantId, key));
+    if (!plaintext) {
       // Fail closed: a wrong master key, a tampered row, or a row moved to another tenant/key.
       throw new SecretBackendError(
         `Cannot decrypt ${location}: authentication failed (wrong SECRETS_MASTER_KEY, or the row was altered or moved)`,
@@ -109,6 +128,9 @@ export class LocalSecretBackend implements SecretBackend {
         location,
       );
     }
+    const value = new SecretValue(plaintext.toString('utf8'));
+    plaintext.fill(0);
+    return value;
   }
 
   async delete(tenantId: string, keys: readonly string[]): Promise<void> {
@@ -157,22 +179,23 @@ export class LocalSecretBackend implements SecretBackend {
   }
 }
 
-function associatedData(tenantId: string, key: string): Buffer {
-  return Buffer.from(`plugboard:v1:${tenantId}/${key}`, 'utf8');
-}
-
-/** `SECRETS_MASTER_KEY` is 32 bytes, base64. */
-export function parseMasterKey(base64: string, version: number): MasterKey {
-  const key = Buffer.from(base64, 'base64');
-  if (key.length !== 32) throw new Error('SECRETS_MASTER_KEY must be 32 bytes, base64-encoded');
-  return { version, key };
+/**
+ * `SECRETS_MASTER_KEY` (or the development key file, named by `source`): strict base64 of 32
+ * bytes, not all zero (see master-key.ts). The environment schema has already checked the
+ * variable; this is the same check, for every other way a key arrives.
+ */
+export function parseMasterKey(base64: string, version: number, source = 'SECRETS_MASTER_KEY'): MasterKey {
+  const decoded = decodeMasterKey(base64);
+  if (!decoded.ok) throw new SecretBackendError(`${source} ${decoded.problem}`, 'configure', null);
+  return { version, key: decoded.key };
 }
 
 /** `SECRETS_PREVIOUS_MASTER_KEYS`: `version:base64` pairs separated by commas. */
-export function parsePreviousKeys(value: string | undefined): MasterKey[] {
+export function parsePreviousKeys(value: string | undefined, currentVersion?: number): MasterKey[] {
   if (!value) return [];
-  return value.split(',').map((entry) => {
-    const [version, base64] = entry.trim().split(':');
-    return parseMasterKey(base64 ?? '', Number(version));
-  });
+  const decoded = decodePreviousKeys(value, currentVersion);
+  if (!decoded.ok) {
+    throw new SecretBackendError(`SECRETS_PREVIOUS_MASTER_KEYS: ${decoded.problems.join('; ')}`, 'configure', null);
+  }
+  return decoded.keys;
 }

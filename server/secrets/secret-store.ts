@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConfigValue } from '../../db/entities/index.js';
 import type { Orm } from '../../db/orm.js';
@@ -184,12 +185,16 @@ export function createSecretBackend(env: RuntimeEnv, orm: Orm, logger: Logger): 
     return new SsmSecretBackend({ prefix: env.SSM_PARAMETER_PREFIX, kmsKeyId: env.SSM_KMS_KEY_ID, logger });
   }
   if (backend === 'local') {
-    const current = parseMasterKey(
-      env.SECRETS_MASTER_KEY ??
-        readOrCreateDevSecret(env, 'secrets-master-key', () => randomBytes(32).toString('base64')),
-      env.SECRETS_MASTER_KEY_VERSION,
-    );
-    return new LocalSecretBackend({ orm, current, previous: parsePreviousKeys(env.SECRETS_PREVIOUS_MASTER_KEYS) });
+    const current = env.SECRETS_MASTER_KEY
+      ? parseMasterKey(env.SECRETS_MASTER_KEY, env.SECRETS_MASTER_KEY_VERSION)
+      : parseMasterKey(
+          readOrCreateDevSecret(env, 'secrets-master-key', () => randomBytes(32).toString('base64')),
+          env.SECRETS_MASTER_KEY_VERSION,
+          `The development master key in ${path.join(env.DATA_DIR, 'secrets-master-key')}`,
+        );
+    const previous = parsePreviousKeys(env.SECRETS_PREVIOUS_MASTER_KEYS, env.SECRETS_MASTER_KEY_VERSION);
+    // The keys are checked against the database by verifyKeys(), which boot awaits before serving.
+    return new LocalSecretBackend({ orm, current, previous });
   }
   throw new Error('SECRETS_BACKEND must be set to ssm or local');
 }
