@@ -24,16 +24,22 @@ import {
   endpoint,
   eventRows,
   firstLogLine,
+  grantKey,
+  grantRows,
   installationRows,
+  intentRows,
   logs,
   output,
   parameterName,
+  queuedJobs,
   reasonOf,
   rejection,
   rememberCode,
+  runJobs,
   sandbox,
   servicesFor,
   stateCount,
+  storedKeys,
 } from '../../test/support/intercom-flow.js';
 
 const tokenCalls = () => sandbox.log.filter((r) => r.method === 'POST' && r.path === '/auth/eagle/token');
@@ -46,14 +52,19 @@ function stateReasonOf(error: TRPCError): string {
   return (error.cause as OAuthStateError).reason;
 }
 
-/** None of the four parts of a connection exists for the tenant, in either backend. */
+/**
+ * None of the four parts of a connection exists for the tenant, in either backend, no key of
+ * any grant is left, and every grant the provider issued is settled (none held, none pending).
+ */
 async function expectNothingStored(services: AppServices, tenantId: string): Promise<void> {
   expect(await services.secrets.get(tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
   expect(await configRows(tenantId)).toEqual([]);
   expect(await installationRows(tenantId)).toEqual([]);
   expect(await eventRows(tenantId)).toEqual([]);
-  expect(await db.sql('select 1 from secret_values where tenant_id = $1', [tenantId])).toEqual([]);
+  expect(await storedKeys(tenantId)).toEqual([]);
   expect(endpoint.parameters.has(parameterName(tenantId))).toBe(false);
+  for (const grant of await grantRows(tenantId)) expect(grant.status).toBe('revoked');
+  expect(await intentRows(tenantId)).toEqual([]);
 }
 
 /** An active installation always has its token and token type; an inactive one has neither. */
@@ -263,7 +274,7 @@ describe('the token endpoint fails: a clear error, nothing stored, the attempt u
   });
 });
 
-describe('/me fails after the code was exchanged: nothing stored and the fresh token is revoked', () => {
+describe('/me fails after the code was exchanged: nothing connected, and the fresh grant is revoked by a job', () => {
   it.each([
     { name: '500', fault: { status: 500 }, reason: 'provider_unavailable' },
     { name: '403', fault: { status: 403 }, reason: 'identify_failed' },
@@ -278,15 +289,31 @@ describe('/me fails after the code was exchanged: nothing stored and the fresh t
     const error = await rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange');
     expect(error.code).toBe('BAD_GATEWAY');
     expect(reasonOf(error)).toBe(reason);
-    expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: true }]);
+    // The answer did not wait for Intercom: the grant is recorded, its token under its own key
+    // only (written before /me was asked), and its revocation queued.
+    expect(uninstallCalls()).toEqual([]);
+    expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: false }]);
+    const [grant] = await grantRows(session.tenantId);
+    expect(grant).toMatchObject({ status: 'revoking', revoke_attempts: 0 });
+    expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Name)).toEqual([
+      `/${session.tenantId}/api-key/${grantKey(grant?.id ?? '')}`,
+    ]);
+    expect(await storedKeys(session.tenantId)).toEqual([grantKey(grant?.id ?? '')]);
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grant?.id}` })]);
+    expect(await installationRows(session.tenantId)).toEqual([]);
+    expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
+
+    await runJobs(services);
     expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
-    expect(endpoint.requestsFor('PutParameter')).toEqual([]);
+    expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: true }]);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'revoked' })]);
+    expect(await queuedJobs()).toEqual([]);
     await expectNothingStored(services, session.tenantId);
   });
 });
 
 describe('the secret backend fails mid-exchange', () => {
-  it('SSM PutParameter failing: storage_failed, no installation, no token, the new grant revoked', async () => {
+  it('SSM PutParameter failing: storage_failed, no installation, no token, the unstored grant revoked at once', async () => {
     const services = servicesFor('ssm');
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
@@ -297,35 +324,114 @@ describe('the secret backend fails mid-exchange', () => {
     expect(error.code).toBe('INTERNAL_SERVER_ERROR');
     expect(reasonOf(error)).toBe('storage_failed');
     expect(error.message).toBe('We could not store the connection securely. Nothing was changed; please try again.');
-    expect(endpoint.requestsFor('PutParameter').length).toBeGreaterThanOrEqual(1);
+    // Only the grant's own key was attempted; /me was never asked with a token we could not keep.
+    const [grant] = await grantRows(session.tenantId);
+    expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Name)).toEqual([
+      `/${session.tenantId}/api-key/${grantKey(grant?.id ?? '')}`,
+    ]);
+    expect(meCalls()).toEqual([]);
+    // Its only copy was in memory, so it was revoked inline, and the refusal was certain: settled.
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
     expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: true }]);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ status: 'revoked', revoke_attempts: 0 })]);
+    expect(await queuedJobs()).toEqual([]);
     endpoint.faults.clear();
     await expectNothingStored(services, session.tenantId);
     expect(output(await caller.intercom.status()).state).toBe('not_connected');
   });
 
-  it('SSM PutParameter failing on a reconnect: the existing connection is left exactly as it was', async () => {
+  /** Connects, then has a reconnect's grant-key write answered with 500 every time. */
+  async function reconnectWithGrantWriteFailing() {
+    const services = servicesFor('ssm');
+    const { session } = await signedInUser(services, 'admin');
+    const caller = callerFor(services, session);
+    const first = await connect(caller);
+    const [firstGrant] = await grantRows(session.tenantId);
+    const { state, code } = await authorize(caller);
+    endpoint.faults.failAlways({ status: 500 }, 'PutParameter');
+    const error = await rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange');
+    endpoint.faults.clear();
+    return { services, session, caller, first, firstKey: grantKey(firstGrant?.id ?? ''), firstGrantId: firstGrant?.id, error };
+  }
+
+  it('SSM PutParameter failing (500) on a reconnect: the existing connection is left exactly as it was', async () => {
+    const { services, session, first, firstKey, firstGrantId, error } = await reconnectWithGrantWriteFailing();
+    expect(reasonOf(error)).toBe('storage_failed');
+    expect(error.message).toBe('We could not store the connection securely. Nothing was changed; please try again.');
+    expect(meCalls()).toHaveLength(1); // the first connect's only
+    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
+    expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
+    expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
+    // The new grant's only copy was in memory: revoked inline.
+    expect(sandbox.tokens()).toEqual([
+      { token: first, revoked: false },
+      { token: expect.any(String), revoked: true },
+    ]);
+    const grants = await grantRows(session.tenantId);
+    expect(grants[0]).toMatchObject({ id: firstGrantId, status: 'active' });
+    // A 500 leaves it unknown whether the write landed, so a job makes sure no copy stays behind.
+    expect(grants[1]?.status).toBe('revoking');
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grants[1]?.id}` })]);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', firstKey].sort());
+    await expectConsistent(services, session.tenantId);
+  });
+
+  it('SSM PutParameter failing (500) on a reconnect: the job settles the inline-revoked grant as revoked, with no failure event', async () => {
+    const { services, session, first, firstKey } = await reconnectWithGrantWriteFailing();
+    await runJobs(services);
+    // The provider confirmed the revocation inline and no copy of the token exists anywhere:
+    // the ledger must say `revoked`, and the activity list must not say a revocation failed.
+    expect.soft((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['active', 'revoked']);
+    expect.soft((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
+    expect(sandbox.tokens().map((t) => t.revoked)).toEqual([false, true]);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', firstKey].sort());
+    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
+    expect(await queuedJobs()).toEqual([]);
+  });
+
+  it('SSM GetParameter failing once on a reconnect (the key cannot be checked): storage_failed, nothing overwritten, the new grant revoked by a job', async () => {
     const services = servicesFor('ssm');
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     const first = await connect(caller);
     const { state, code } = await authorize(caller);
-    endpoint.faults.failAlways({ status: 500 }, 'PutParameter');
+    endpoint.faults.failNext(1, { status: 400, type: 'AccessDeniedException' }, 'GetParameter');
 
     const error = await rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange');
+    expect(error.code).toBe('INTERNAL_SERVER_ERROR');
     expect(reasonOf(error)).toBe('storage_failed');
-    endpoint.faults.clear();
-    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
+    expect(error.message).toBe('We could not save the change. Nothing was changed; please try again.');
+    expect(error.message).not.toMatch(/ssm|GetParameter|api-key/i);
+    const grants = await grantRows(session.tenantId);
+    const newKey = grantKey(grants[1]?.id ?? '');
+    // Nothing overwritten: two writes for the first connect, then only the new grant's own key.
+    expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Name)).toEqual([
+      `/${session.tenantId}/api-key/${grantKey(grants[0]?.id ?? '')}`,
+      parameterName(session.tenantId),
+      `/${session.tenantId}/api-key/${newKey}`,
+    ]);
+    expect(endpoint.parameters.get(parameterName(session.tenantId))).toMatchObject({ value: first, version: 1 });
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
+    expect(grants.map((g) => g.status)).toEqual(['active', 'revoking']);
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grants[1]?.id}` })]);
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect(uninstallCalls()).toEqual([]);
+
+    await runJobs(services);
     expect(sandbox.tokens()).toEqual([
       { token: first, revoked: false },
       { token: expect.any(String), revoked: true },
     ]);
+    expect((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['active', 'revoked']);
+    expect(endpoint.parameters.has(`/${session.tenantId}/api-key/${newKey}`)).toBe(false);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(grants[0]?.id ?? '')].sort());
+    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
     await expectConsistent(services, session.tenantId);
   });
 
-  it('SSM GetParameter failing on a reconnect (the previous token cannot be kept): storage_failed, nothing overwritten', async () => {
+  it('SSM GetParameter refused for good on a reconnect: nothing overwritten, and the answer says nothing changed', async () => {
     const services = servicesFor('ssm');
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
@@ -334,24 +440,23 @@ describe('the secret backend fails mid-exchange', () => {
     endpoint.faults.failAlways({ status: 400, type: 'AccessDeniedException' }, 'GetParameter');
 
     const error = await rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange');
-    expect(error.code).toBe('INTERNAL_SERVER_ERROR');
-    expect(reasonOf(error)).toBe('storage_failed');
-    expect(error.message).not.toMatch(/ssm|GetParameter|api-key/i);
     endpoint.faults.clear();
-    // Without the previous token nothing could be restored, so nothing was overwritten.
-    expect(endpoint.requestsFor('PutParameter')).toHaveLength(1);
-    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
+    // Whatever the answer, nothing was overwritten: only the new grant's own key was written.
+    expect(endpoint.requestsFor('PutParameter')).toHaveLength(3);
+    expect(endpoint.parameters.get(parameterName(session.tenantId))).toMatchObject({ value: first, version: 1 });
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
-    expect(sandbox.tokens()).toEqual([
-      { token: first, revoked: false },
-      { token: expect.any(String), revoked: true },
-    ]);
+    expect(error.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(error.message).not.toMatch(/ssm|GetParameter|api-key/i);
+    // The read failed before any write, so "nothing was changed" is certain, and the new grant
+    // is not wanted: it should be queued for revocation now, not left pending for the reconciler.
+    expect.soft(reasonOf(error)).toBe('storage_failed');
+    expect.soft((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['active', 'revoking']);
   });
 });
 
 describe.each(['local', 'ssm'] as const)('the database half fails after the token was written (%s backend)', (backend) => {
-  it('first connect: the token write is undone and the new grant revoked', async () => {
+  it('first connect: the access-token key is put back to absent, the new grant queued and revoked by a job', async () => {
     const services = servicesFor(backend);
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
@@ -362,20 +467,40 @@ describe.each(['local', 'ssm'] as const)('the database half fails after the toke
     );
     expect(error.code).toBe('INTERNAL_SERVER_ERROR');
     expect(reasonOf(error)).toBe('storage_failed');
-    expect(error.message).toBe('We could not save the connection. Nothing was changed; please try again.');
-    // The token type was written in the same transaction: rolled back with it.
-    await expectNothingStored(services, session.tenantId);
-    expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: true }]);
+    expect(error.message).toBe('We could not save the change. Nothing was changed; please try again.');
+    // The token type was written in the same transaction: rolled back with it. The access-token
+    // key was repaired back to absent; the grant's own key stays for its revocation.
+    const [grant] = await grantRows(session.tenantId);
+    const ownKey = grantKey(grant?.id ?? '');
+    expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
+    expect(await configRows(session.tenantId)).toEqual([]);
+    expect(await installationRows(session.tenantId)).toEqual([]);
+    expect(await eventRows(session.tenantId)).toEqual([]);
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect(await storedKeys(session.tenantId)).toEqual([ownKey]);
+    expect(grant?.status).toBe('revoking');
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grant?.id}` })]);
+    expect(uninstallCalls()).toEqual([]);
+    expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: false }]);
     if (backend === 'ssm') {
-      expect(endpoint.requestsFor('PutParameter')).toHaveLength(1);
+      expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Name)).toEqual([
+        `/${session.tenantId}/api-key/${ownKey}`,
+        parameterName(session.tenantId),
+      ]);
       expect(endpoint.requestsFor('DeleteParameters').map((r) => r.body?.Names)).toEqual([[parameterName(session.tenantId)]]);
     }
     const logged = logs.lines.slice(firstLogLine).join('\n');
-    expect(logged).toContain('recording the installation failed; undoing the token write');
+    expect(logged).toContain('changing the connection failed; restoring the previous state');
     // Database errors are logged by name and SQL state: the driver's message would repeat
     // the statement with its values (emails, workspace names, ids).
     expect(logged).not.toContain(session.email);
     expect(logged).not.toContain('insert into');
+
+    await runJobs(services);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
+    expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: true }]);
+    expect(await queuedJobs()).toEqual([]);
+    await expectNothingStored(services, session.tenantId);
 
     // Once the database is healthy again, the admin simply connects.
     await connect(caller);
@@ -383,7 +508,7 @@ describe.each(['local', 'ssm'] as const)('the database half fails after the toke
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
   });
 
-  it('reconnect over an active installation: the previous token is put back, the row is untouched', async () => {
+  it('reconnect over an active installation: the previous token is put back, the row is untouched, the new grant revoked by a job', async () => {
     const services = servicesFor(backend);
     const owner = await signedInUser(services, 'admin');
     const colleague = await signedInUser(services, 'admin', owner.session.tenantSlug);
@@ -396,31 +521,51 @@ describe.each(['local', 'ssm'] as const)('the database half fails after the toke
       rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange'),
     );
     expect(reasonOf(error)).toBe('storage_failed');
+    expect(error.message).toBe('We could not save the change. Nothing was changed; please try again.');
     expect((await services.secrets.get(owner.session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
     expect(await configRows(owner.session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
     expect(await installationRows(owner.session.tenantId)).toEqual(before);
     expect(before[0]?.installed_by_id).toBe(owner.session.userId);
     expect((await eventRows(owner.session.tenantId)).map((e) => e.action)).toEqual(['connected']);
+    expect(await intentRows(owner.session.tenantId)).toEqual([]);
+    const grants = await grantRows(owner.session.tenantId);
+    expect(grants.map((g) => g.status)).toEqual(['active', 'revoking']);
+    const [oldKey, newKey] = grants.map((g) => grantKey(g.id));
+    expect(await storedKeys(owner.session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', oldKey, newKey].sort());
+    expect(uninstallCalls()).toEqual([]);
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grants[1]?.id}` })]);
+    if (backend === 'ssm') {
+      // The new grant's key, the access-token key overwritten, then overwritten back: never deleted.
+      expect(endpoint.requestsFor('PutParameter').map((r) => [r.body?.Name, r.body?.Overwrite])).toEqual([
+        [`/${owner.session.tenantId}/api-key/${oldKey}`, true],
+        [parameterName(owner.session.tenantId), true],
+        [`/${owner.session.tenantId}/api-key/${newKey}`, true],
+        [parameterName(owner.session.tenantId), true],
+        [parameterName(owner.session.tenantId), true],
+      ]);
+      expect(endpoint.requestsFor('DeleteParameters')).toEqual([]);
+      expect(endpoint.parameters.get(parameterName(owner.session.tenantId))?.value).toBe(first);
+    }
+
+    await runJobs(services);
     expect(sandbox.tokens()).toEqual([
       { token: first, revoked: false },
       { token: expect.any(String), revoked: true },
     ]);
-    if (backend === 'ssm') {
-      // Overwritten, then overwritten back: never deleted.
-      expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Overwrite)).toEqual([true, true, true]);
-      expect(endpoint.requestsFor('DeleteParameters')).toEqual([]);
-      expect(endpoint.parameters.get(parameterName(owner.session.tenantId))?.value).toBe(first);
-    }
+    expect((await grantRows(owner.session.tenantId)).map((g) => g.status)).toEqual(['active', 'revoked']);
+    expect(await storedKeys(owner.session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', oldKey].sort());
+    expect((await services.secrets.get(owner.session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
     await expectConsistent(services, owner.session.tenantId);
     expect(output(await caller.intercom.status())).toMatchObject({ connected: true, connectedBy: owner.session.email });
   });
 
-  it('reconnect after a disconnect: the new token is removed again and the installation stays disconnected', async () => {
+  it('reconnect after a disconnect: the new token is removed again, the installation stays disconnected, the new grant revoked by a job', async () => {
     const services = servicesFor(backend);
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     await connect(caller);
     await caller.intercom.disconnect();
+    await runJobs(services);
     const before = await installationRows(session.tenantId);
     const { state, code } = await authorize(caller);
 
@@ -433,30 +578,66 @@ describe.each(['local', 'ssm'] as const)('the database half fails after the toke
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
     expect(await configRows(session.tenantId)).toEqual([]);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'disconnected']);
+    const grants = await grantRows(session.tenantId);
+    expect(grants.map((g) => g.status)).toEqual(['revoked', 'revoking']);
+    expect(await storedKeys(session.tenantId)).toEqual([grantKey(grants[1]?.id ?? '')]);
+    expect(sandbox.tokens().map((t) => t.revoked)).toEqual([true, false]);
+
+    await runJobs(services);
     expect(sandbox.tokens().map((t) => t.revoked)).toEqual([true, true]);
+    expect((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['revoked', 'revoked']);
+    expect(await storedKeys(session.tenantId)).toEqual([]);
     await expectConsistent(services, session.tenantId);
   });
 });
 
-describe('revocation is best effort on disconnect', () => {
-  it('Intercom failing the revoke (500) does not block the disconnect', async () => {
-    const services = servicesFor('ssm');
+describe('revocation runs in a job after disconnect', () => {
+  it('Intercom failing the revoke (500) does not block the disconnect; the job keeps the grant and retries', async () => {
+    const services = servicesFor('ssm', { REVOKE_RETRY_BASE_SECONDS: '1' });
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     const token = await connect(caller);
+    const [grant] = await grantRows(session.tenantId);
+    const ownKey = grantKey(grant?.id ?? '');
     sandbox.faults.next('uninstall', { status: 500 });
 
     expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
-    expect(uninstallCalls().map((r) => r.status)).toEqual([500]);
-    expect(sandbox.tokens()).toEqual([{ token, revoked: false }]);
+    expect(uninstallCalls()).toEqual([]);
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
     expect(await configRows(session.tenantId)).toEqual([]);
     expect((await installationRows(session.tenantId))[0]).toMatchObject({ status: 'disconnected', disconnected_by_id: session.userId });
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'disconnected']);
-    expect(logs.lines.slice(firstLogLine).join('\n')).toContain('revoking the token at the provider failed; continuing');
+
+    const ranAt = Date.now();
+    await runJobs(services);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([500]);
+    expect(sandbox.tokens()).toEqual([{ token, revoked: false }]);
+    // Still revoking, the attempt counted with a safe reason, its token kept for the retry, and
+    // a new job queued for later (not due now: running the queue again does nothing).
+    expect(await grantRows(session.tenantId)).toEqual([
+      expect.objectContaining({ id: grant?.id, status: 'revoking', revoke_attempts: 1, last_error: 'provider_http_500' }),
+    ]);
+    expect(await storedKeys(session.tenantId)).toEqual([ownKey]);
+    const [retry, ...others] = await queuedJobs();
+    expect(others).toEqual([]);
+    expect(retry).toMatchObject({ task_identifier: 'revoke_grant', key: `revoke_grant:${grant?.id}` });
+    expect(retry?.run_at.getTime()).toBeGreaterThan(ranAt);
+    expect(logs.lines.slice(firstLogLine).join('\n')).toContain('revoking a grant failed; will retry');
+    await runJobs(services);
+    expect(uninstallCalls()).toHaveLength(1);
+
+    // Once it is due, the retry revokes the token and settles the grant.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, (retry?.run_at.getTime() ?? 0) - Date.now()) + 100));
+    await runJobs(services);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([500, 200]);
+    expect(sandbox.tokens()).toEqual([{ token, revoked: true }]);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ status: 'revoked', revoke_attempts: 1 })]);
+    expect(await storedKeys(session.tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+    expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'disconnected']);
   });
 
-  it('a token the admin already uninstalled in Intercom (revoke answers 401) is fine', async () => {
+  it('a token the admin already uninstalled in Intercom (revoke answers 401) settles as revoked', async () => {
     const services = servicesFor();
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
@@ -467,10 +648,16 @@ describe('revocation is best effort on disconnect', () => {
     await direct.body?.cancel();
 
     expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
-    expect(uninstallCalls().map((r) => r.status)).toEqual([200, 401]);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
     expect((await installationRows(session.tenantId))[0]?.status).toBe('disconnected');
-    const revokeLine = logs.lines.slice(firstLogLine).find((l) => l.includes('token revoked at the provider'));
+
+    await runJobs(services);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200, 401]);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ status: 'revoked', revoke_attempts: 0, last_error: null })]);
+    expect(await storedKeys(session.tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+    const revokeLine = logs.lines.slice(firstLogLine).find((l) => l.includes('grant revoked'));
     expect(JSON.parse(revokeLine ?? '{}')).toMatchObject({ outcome: 'already_revoked' });
   });
 
@@ -479,17 +666,105 @@ describe('revocation is best effort on disconnect', () => {
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     const token = await connect(caller);
+    const [grant] = await grantRows(session.tenantId);
     endpoint.faults.failAlways({ status: 400, type: 'AccessDeniedException' }, 'DeleteParameters');
 
     const error = await rejection(caller.intercom.disconnect(), 'intercom.disconnect');
     expect(error.code).toBe('INTERNAL_SERVER_ERROR');
+    expect(reasonOf(error)).toBe('storage_failed');
+    expect(error.message).toBe('We could not save the change. Nothing was changed; please try again.');
     endpoint.faults.clear();
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
     expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
-    // Nothing changed, so the token was not revoked either: the connection still works.
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'active' })]);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(grant?.id ?? '')].sort());
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    // Nothing changed, so nothing was queued and the token was not revoked: the connection still works.
+    expect(await queuedJobs()).toEqual([]);
+    await runJobs(services);
+    expect(uninstallCalls()).toEqual([]);
     expect(sandbox.tokens().find((t) => t.token === token)?.revoked).toBe(false);
+    await expectConsistent(services, session.tenantId);
+  });
+});
+
+describe('disconnect refuses when the stored token cannot be read (it could never be revoked)', () => {
+  const REFUSAL =
+    'The stored token could not be read, so it could not be revoked. Nothing was changed. Check the secret backend and try again.';
+
+  it('local backend: a ciphertext that fails authentication', async () => {
+    const services = servicesFor('local');
+    const { session } = await signedInUser(services, 'admin');
+    const caller = callerFor(services, session);
+    const token = await connect(caller);
+    const [grant] = await grantRows(session.tenantId);
+    // Flip one byte of the access-token row: AES-GCM refuses to decrypt it.
+    const flip = `update secret_values set ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 255)
+                   where tenant_id = $1 and key = 'INTERCOM_ACCESS_TOKEN'`;
+    await db.sql(flip, [session.tenantId]);
+    const [corrupted] = await db.sql<{ ciphertext: Buffer; version: number }>(
+      "select ciphertext, version from secret_values where tenant_id = $1 and key = 'INTERCOM_ACCESS_TOKEN'",
+      [session.tenantId],
+    );
+    await expect(services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).rejects.toThrow(/Cannot decrypt/);
+
+    const error = await rejection(caller.intercom.disconnect(), 'intercom.disconnect');
+    expect(error.code).toBe('PRECONDITION_FAILED');
+    expect(reasonOf(error)).toBe('token_unreadable');
+    expect(error.message).toBe(REFUSAL);
+
+    // Nothing changed: still active, the stored value untouched, the grant still held, no job.
+    expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
+    const [after] = await db.sql<{ ciphertext: Buffer; version: number }>(
+      "select ciphertext, version from secret_values where tenant_id = $1 and key = 'INTERCOM_ACCESS_TOKEN'",
+      [session.tenantId],
+    );
+    expect(after?.ciphertext.equals(corrupted?.ciphertext ?? Buffer.alloc(0))).toBe(true);
+    expect(after?.version).toBe(corrupted?.version);
+    expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'active' })]);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(grant?.id ?? '')].sort());
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+    expect(uninstallCalls()).toEqual([]);
+    expect(output(await caller.intercom.status())).toMatchObject({ connected: true, state: 'connected' });
+    expect(logs.lines.slice(firstLogLine).join('\n')).toContain('disconnect refused');
+
+    // Repaired (the byte flipped back), the very same token is there and disconnect works.
+    await db.sql(flip, [session.tenantId]);
+    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
+    expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
+    await runJobs(services);
+    expect(sandbox.tokens()).toEqual([{ token, revoked: true }]);
+  });
+
+  it('SSM: GetParameter refused', async () => {
+    const services = servicesFor('ssm');
+    const { session } = await signedInUser(services, 'admin');
+    const caller = callerFor(services, session);
+    const token = await connect(caller);
+    const [grant] = await grantRows(session.tenantId);
+    const deletesBefore = endpoint.requestsFor('DeleteParameters').length;
+    endpoint.faults.failAlways({ status: 400, type: 'AccessDeniedException', message: 'not authorized to perform ssm:GetParameter' }, 'GetParameter');
+
+    const error = await rejection(caller.intercom.disconnect(), 'intercom.disconnect');
+    endpoint.faults.clear();
+    expect(error.code).toBe('PRECONDITION_FAILED');
+    expect(reasonOf(error)).toBe('token_unreadable');
+    expect(error.message).toBe(REFUSAL);
+    expect(endpoint.requestsFor('DeleteParameters')).toHaveLength(deletesBefore);
+    expect(endpoint.parameters.get(parameterName(session.tenantId))).toMatchObject({ value: token, version: 1 });
+    expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
+    expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'active' })]);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(grant?.id ?? '')].sort());
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+    expect(uninstallCalls()).toEqual([]);
+    expect(sandbox.tokens()).toEqual([{ token, revoked: false }]);
     await expectConsistent(services, session.tenantId);
   });
 });

@@ -22,16 +22,22 @@ import {
   db,
   endpoint,
   eventRows,
+  grantKey,
+  grantRows,
   installationRows,
+  intentRows,
   logs,
   output,
   parameterName,
+  queuedJobs,
   reasonOf,
   rejection,
   rememberCode,
+  runJobs,
   sandbox,
   servicesFor,
   stateCount,
+  storedKeys,
 } from '../../test/support/intercom-flow.js';
 
 /** Every SQL statement the ORM sends while `fn` runs (knex's query event sees each one). */
@@ -69,6 +75,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     expect(JSON.stringify(await db.sql('select * from oauth_states where tenant_id = $1', [session.tenantId]))).not.toContain(state);
 
     expect(output(await caller.intercom.exchange({ code, state }))).toEqual({ success: true, redirectTo: null, finishing: false });
+    const ssmCalls = endpoint.requests.map((r) => `${r.operation} ${String(r.body?.Name)}`);
 
     const [minted] = sandbox.tokens();
     expect(sandbox.tokens()).toHaveLength(1);
@@ -93,11 +100,38 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     ]);
     expect(await stateCount(session.tenantId)).toBe(0);
 
+    // The grant ledger: one active grant, its token under its own key as well.
+    const grants = await grantRows(session.tenantId);
+    expect(grants).toEqual([
+      {
+        id: expect.any(String),
+        status: 'active',
+        secret_key: grantKey(grants[0]?.id ?? ''),
+        external_account_name: WORKSPACE.name,
+        revoke_attempts: 0,
+        last_error: null,
+      },
+    ]);
+    const own = grantKey(grants[0]?.id ?? '');
+    expect((await services.secrets.getGrantToken(session.tenantId, own))?.reveal()).toBe(token);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', own].sort());
+    // Nothing left over: no intent, no job (nothing to revoke or repair).
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+
     if (backend === 'ssm') {
-      const puts = endpoint.requestsFor('PutParameter');
-      expect(puts).toHaveLength(1);
-      expect(puts[0]?.body).toMatchObject({ Name: parameterName(session.tenantId), Type: 'SecureString', Overwrite: true });
+      // The grant's own key right after the exchange, then a read of the access-token key
+      // (whatever it holds must be accounted for before it is overwritten), then its write.
+      expect(ssmCalls).toEqual([
+        `PutParameter /${session.tenantId}/api-key/${own}`,
+        `GetParameter ${parameterName(session.tenantId)}`,
+        `PutParameter ${parameterName(session.tenantId)}`,
+      ]);
+      for (const put of endpoint.requestsFor('PutParameter')) {
+        expect(put.body).toMatchObject({ Type: 'SecureString', Overwrite: true });
+      }
       expect(endpoint.parameters.get(parameterName(session.tenantId))).toMatchObject({ type: 'SecureString', value: token, version: 1 });
+      expect(endpoint.parameters.get(`/${session.tenantId}/api-key/${own}`)).toMatchObject({ type: 'SecureString', value: token, version: 1 });
       // The local table is not touched when SSM is the backend.
       expect(await db.sql('select 1 from secret_values where tenant_id = $1', [session.tenantId])).toEqual([]);
     } else {
@@ -105,8 +139,8 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
       const rows = await db.sql<{ key: string; ciphertext: Buffer }>('select key, ciphertext from secret_values where tenant_id = $1', [
         session.tenantId,
       ]);
-      expect(rows.map((r) => r.key)).toEqual(['INTERCOM_ACCESS_TOKEN']);
-      expect(rows[0]?.ciphertext.includes(Buffer.from(token))).toBe(false);
+      expect(rows.map((r) => r.key).sort()).toEqual(['INTERCOM_ACCESS_TOKEN', own].sort());
+      for (const row of rows) expect(row.ciphertext.includes(Buffer.from(token))).toBe(false);
     }
 
     // The provider saw a form-encoded exchange, then the pinned-version /me with the new token.
@@ -160,19 +194,27 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     expect(endpoint.requests.length - ssmBefore).toBe(0);
   });
 
-  it('disconnect revokes at Intercom, deletes both values, marks the row; twice is fine; reconnect works at once', async () => {
+  it('disconnect answers at once, deletes both values and marks the row; the job revokes at Intercom; twice is fine; reconnect works at once', async () => {
     const services = servicesFor(backend);
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     const first = await connect(caller);
+    const [grant] = await grantRows(session.tenantId);
+    const firstKey = grantKey(grant?.id ?? '');
 
     expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
 
-    expect(sandbox.tokens()).toEqual([{ token: first, revoked: true }]);
-    expect(uninstallCalls()).toHaveLength(1);
+    // The request did not wait for Intercom: nothing was sent to it yet, and the token still works.
+    expect(uninstallCalls()).toEqual([]);
+    expect(sandbox.tokens()).toEqual([{ token: first, revoked: false }]);
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_TOKEN_TYPE')).toBeNull();
     expect(await configRows(session.tenantId)).toEqual([]);
+    // Only the grant's own key is left, held for the job that revokes it, which the same commit queued.
+    expect(await storedKeys(session.tenantId)).toEqual([firstKey]);
+    expect((await grantRows(session.tenantId)).map((g) => [g.id, g.status])).toEqual([[grant?.id, 'revoking']]);
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grant?.id}` })]);
+    expect(await intentRows(session.tenantId)).toEqual([]);
     const [row] = await installationRows(session.tenantId);
     expect(row).toMatchObject({ status: 'disconnected', disconnected_by_id: session.userId, external_account_name: WORKSPACE.name });
     expect(row?.disconnected_at).toBeInstanceOf(Date);
@@ -183,8 +225,6 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     if (backend === 'ssm') {
       expect(endpoint.parameters.has(parameterName(session.tenantId))).toBe(false);
       expect(endpoint.requestsFor('DeleteParameters').map((r) => r.body?.Names)).toEqual([[parameterName(session.tenantId)]]);
-    } else {
-      expect(await db.sql('select 1 from secret_values where tenant_id = $1', [session.tenantId])).toEqual([]);
     }
     expect(output(await caller.intercom.status())).toMatchObject({
       connected: false,
@@ -194,8 +234,29 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
       disconnectedAt: row?.disconnected_at?.toISOString(),
     });
 
-    // Twice: no second revoke, no second event, the first disconnect's time is kept.
+    // The job: revoked at Intercom, the grant settled, its key deleted, nothing left queued.
+    await runJobs(services);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
+    expect(sandbox.tokens()).toEqual([{ token: first, revoked: true }]);
+    expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'revoked', revoke_attempts: 0, last_error: null })]);
+    expect(await storedKeys(session.tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+    if (backend === 'ssm') {
+      expect(endpoint.requestsFor('DeleteParameters').map((r) => r.body?.Names)).toEqual([
+        [parameterName(session.tenantId)],
+        [`/${session.tenantId}/api-key/${firstKey}`],
+      ]);
+    } else {
+      expect(await db.sql('select 1 from secret_values where tenant_id = $1', [session.tenantId])).toEqual([]);
+    }
+    // Running the queue again changes nothing (the job is idempotent and gone).
+    await runJobs(services);
+    expect(uninstallCalls()).toHaveLength(1);
+
+    // Twice: no second revoke, no second event, no job, the first disconnect's time is kept.
     expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
+    expect(await queuedJobs()).toEqual([]);
+    await runJobs(services);
     expect(uninstallCalls()).toHaveLength(1);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'disconnected']);
     expect((await installationRows(session.tenantId))[0]?.disconnected_at).toEqual(row?.disconnected_at);
@@ -217,26 +278,45 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
         disconnected_by_id: null,
       },
     ]);
+    const grants = await grantRows(session.tenantId);
+    expect(grants.map((g) => [g.id, g.status])).toEqual([
+      [grant?.id, 'revoked'],
+      [expect.any(String), 'active'],
+    ]);
+    const secondKey = grantKey(grants[1]?.id ?? '');
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', secondKey].sort());
+    expect(await queuedJobs()).toEqual([]);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'disconnected', 'reconnected']);
     expect(output(await caller.intercom.events()).map((e) => e.action)).toEqual(['reconnected', 'disconnected', 'connected']);
     if (backend === 'ssm') {
       const puts = endpoint.requestsFor('PutParameter').slice(putsBefore);
-      expect(puts).toHaveLength(1);
-      expect(puts[0]?.body).toMatchObject({ Name: parameterName(session.tenantId), Type: 'SecureString', Overwrite: true });
+      expect(puts.map((r) => r.body?.Name)).toEqual([`/${session.tenantId}/api-key/${secondKey}`, parameterName(session.tenantId)]);
+      for (const put of puts) expect(put.body).toMatchObject({ Type: 'SecureString', Overwrite: true });
       expect(endpoint.requestsFor('DeleteParameters')).toHaveLength(deletesBefore);
       expect(endpoint.parameters.get(parameterName(session.tenantId))?.value).toBe(second);
     }
   });
 
-  it('reconnecting over an active installation overwrites the token in place and revokes the old one', async () => {
+  it('reconnecting over an active installation overwrites the token in place; the job revokes the old one', async () => {
     const services = servicesFor(backend);
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     const first = await connect(caller);
     const second = await connect(caller);
-    // The replaced grant is revoked at Intercom; the new one stays valid.
-    expect(sandbox.tokens().find((t) => t.token === first)?.revoked).toBe(true);
-    expect(sandbox.tokens().find((t) => t.token === second)?.revoked).toBe(false);
+
+    // The replaced grant is queued for revocation, not revoked by the request.
+    expect(uninstallCalls()).toEqual([]);
+    expect(sandbox.tokens()).toEqual([
+      { token: first, revoked: false },
+      { token: second, revoked: false },
+    ]);
+    const grants = await grantRows(session.tenantId);
+    expect(grants.map((g) => g.status)).toEqual(['revoking', 'active']);
+    const [oldKey, newKey] = grants.map((g) => grantKey(g.id));
+    expect((await services.secrets.getGrantToken(session.tenantId, oldKey ?? ''))?.reveal()).toBe(first);
+    expect((await services.secrets.getGrantToken(session.tenantId, newKey ?? ''))?.reveal()).toBe(second);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', oldKey, newKey].sort());
+    expect(await queuedJobs()).toEqual([expect.objectContaining({ task_identifier: 'revoke_grant', key: `revoke_grant:${grants[0]?.id}` })]);
 
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(second);
     expect(await installationRows(session.tenantId)).toHaveLength(1);
@@ -244,11 +324,72 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'reconnected']);
     expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
     if (backend === 'ssm') {
-      // Overwrite, never delete-then-create (AWS would refuse the re-create for ~30 s).
-      expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Overwrite)).toEqual([true, true]);
+      // Overwrite, never delete-then-create (AWS would refuse the re-create for ~30 s): per
+      // connect, the grant's own key and then the access-token key.
+      expect(endpoint.requestsFor('PutParameter').map((r) => [r.body?.Name, r.body?.Overwrite])).toEqual([
+        [`/${session.tenantId}/api-key/${oldKey}`, true],
+        [parameterName(session.tenantId), true],
+        [`/${session.tenantId}/api-key/${newKey}`, true],
+        [parameterName(session.tenantId), true],
+      ]);
       expect(endpoint.requestsFor('DeleteParameters')).toEqual([]);
       expect(endpoint.parameters.get(parameterName(session.tenantId))).toMatchObject({ value: second, version: 2 });
     }
+
+    // The job revokes the old grant at Intercom and deletes its key; the new one stays valid.
+    await runJobs(services);
+    expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
+    expect(sandbox.tokens()).toEqual([
+      { token: first, revoked: true },
+      { token: second, revoked: false },
+    ]);
+    expect((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['revoked', 'active']);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', newKey].sort());
+    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(second);
+    expect(await queuedJobs()).toEqual([]);
+    if (backend === 'ssm') {
+      expect(endpoint.requestsFor('DeleteParameters').map((r) => r.body?.Names)).toEqual([[`/${session.tenantId}/api-key/${oldKey}`]]);
+      expect(endpoint.parameters.get(parameterName(session.tenantId))).toMatchObject({ value: second, version: 2 });
+    }
+  });
+});
+
+describe('status.finishing', () => {
+  it('is true only while a change is open (an intent) or a key write is unconfirmed, still in one query', async () => {
+    const services = servicesFor();
+    const { session } = await signedInUser(services, 'admin');
+    const caller = callerFor(services, session);
+    const finishing = async () => {
+      const { result, statements } = await sqlDuring(() => caller.intercom.status());
+      expect(statements).toHaveLength(1);
+      return output(result).finishing;
+    };
+    expect(await finishing()).toBe(false);
+    await connect(caller);
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect((await db.sql<{ key_synced: boolean }>('select key_synced from connector_installations where tenant_id = $1', [session.tenantId]))[0])
+      .toEqual({ key_synced: true });
+    // A completed connect has nothing left to finish.
+    expect(await finishing()).toBe(false);
+
+    // An operation's intent is open (as while it runs, or after it died).
+    await db.sql(
+      `insert into connection_intents (id, tenant_id, connector, operation, created_at)
+         values (gen_random_uuid(), $1, 'intercom', 'activate', now())`,
+      [session.tenantId],
+    );
+    expect(await finishing()).toBe(true);
+    await db.sql('delete from connection_intents where tenant_id = $1', [session.tenantId]);
+    expect(await finishing()).toBe(false);
+
+    // A key write whose answer never came.
+    await db.sql('update connector_installations set key_synced = false where tenant_id = $1', [session.tenantId]);
+    expect(await finishing()).toBe(true);
+    await db.sql('update connector_installations set key_synced = true where tenant_id = $1', [session.tenantId]);
+
+    // A completed disconnect has nothing left to finish either (the revocation job is not the connection's).
+    expect(output(await caller.intercom.disconnect()).finishing).toBe(false);
+    expect(await finishing()).toBe(false);
   });
 });
 
@@ -378,7 +519,10 @@ describe('roles and tenants', () => {
 
     const forbiddenDisconnect = await rejection(memberCaller.intercom.disconnect(), 'intercom.disconnect');
     expect(forbiddenDisconnect.code).toBe('FORBIDDEN');
+    expect(await queuedJobs()).toEqual([]);
+    await runJobs(services);
     expect(uninstallCalls()).toEqual([]);
+    expect((await grantRows(admin.session.tenantId)).map((g) => g.status)).toEqual(['active']);
     expect((await installationRows(admin.session.tenantId))[0]?.status).toBe('active');
     expect((await services.secrets.get(admin.session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
 
@@ -413,7 +557,11 @@ describe('roles and tenants', () => {
     expect(await services.secrets.get(b.session.tenantId, 'INTERCOM_ACCESS_TOKEN')).toBeNull();
 
     expect(output(await callerB.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
+    expect(await queuedJobs()).toEqual([]);
+    await runJobs(services);
     expect(uninstallCalls()).toEqual([]);
+    expect(await grantRows(b.session.tenantId)).toEqual([]);
+    expect((await grantRows(a.session.tenantId)).map((g) => g.status)).toEqual(['active']);
     expect(sandbox.tokens()).toEqual([{ token, revoked: false }]);
     expect((await services.secrets.get(a.session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
     expect((await installationRows(a.session.tenantId))[0]?.status).toBe('active');
@@ -455,17 +603,32 @@ describe('secrets never leak', () => {
     // The original connection survived all of that.
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
     output(await caller.intercom.disconnect());
+    // The revocations run in jobs, whose log lines are checked too: the grant /me refused, and
+    // the disconnected one (the first attempt fails, so the retry path logs as well).
+    sandbox.faults.next('uninstall', { status: 500 });
+    await runJobs(services);
 
     // The check in afterEach covers these lines; make sure there is something to check.
     const written = logs.lines.slice(linesBefore).join('\n');
     expect(written).toContain('connector connected');
     expect(written).toContain('provider call failed');
-    expect(written).toContain('storing the access token failed');
+    expect(written).toContain('storing a new grant failed; revoking it');
     expect(written).toContain('connector disconnected');
+    expect(written).toContain('revoking a grant failed; will retry');
+    expect(written).toContain('grant revoked');
     expect(sandbox.tokens().length).toBeGreaterThanOrEqual(3);
 
-    // Nor does any table hold a token in clear.
-    const tables = ['config_values', 'connector_installations', 'connector_events', 'oauth_states', 'secret_values'];
+    // Nor does any table hold a token in clear: ours, and the job queue's (payloads, errors).
+    const tables = [
+      'config_values',
+      'connector_installations',
+      'connector_events',
+      'connector_grants',
+      'connection_intents',
+      'oauth_states',
+      'secret_values',
+      'graphile_worker._private_jobs',
+    ];
     for (const table of tables) {
       const dump = JSON.stringify(await db.sql(`select * from ${table}`));
       for (const { token: minted } of sandbox.tokens()) expect(dump).not.toContain(minted);

@@ -13,9 +13,11 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { startIntercomSandbox, type IntercomSandbox } from '../../server/connectors/intercom/sandbox.js';
 import { OAuthFlowError } from '../../server/oauth/flow.js';
 import type { AppServices } from '../../server/services.js';
+import { grantSecretKey } from '../../server/secrets/secret-store.js';
 import { appRouter } from '../../server/trpc/router.js';
 import { testServices, useTestDatabase } from './database.js';
 import { type callerFor } from './factories.js';
+import { runDueJobs } from './jobs.js';
 import { captureLogs } from './logs.js';
 import { ssmBackend } from './secret-backends.js';
 import { startSsmEndpoint, type SsmEndpoint } from './ssm-endpoint.js';
@@ -92,11 +94,14 @@ export function reasonOf(error: TRPCError): string {
 
 export let firstLogLine = 0;
 
-beforeEach(() => {
+beforeEach(async () => {
   sandbox.reset();
   endpoint.reset();
   surfaces = [];
   firstLogLine = logs.lines.length;
+  // Each test starts with an empty job queue: a job an earlier test left queued would run with
+  // this test's services (another master key, an emptied SSM endpoint) and muddy its counts.
+  await db.sql('select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs))');
 });
 
 afterEach(() => {
@@ -181,4 +186,53 @@ export async function configRows(tenantId: string) {
 export async function stateCount(tenantId: string): Promise<number> {
   const [row] = await db.sql<{ n: string }>('select count(*) as n from oauth_states where tenant_id = $1', [tenantId]);
   return Number(row?.n);
+}
+
+// ---- grants, keys and jobs -------------------------------------------------------------------
+
+/** Runs every job that is due now (revocations, repairs) with the test's own services and backend. */
+export async function runJobs(services: AppServices): Promise<void> {
+  await runDueJobs({ url: db.url, services });
+}
+
+/** The tenant's Intercom grants, oldest first. */
+export async function grantRows(tenantId: string) {
+  return db.sql<{
+    id: string;
+    status: string;
+    secret_key: string;
+    external_account_name: string | null;
+    revoke_attempts: number;
+    last_error: string | null;
+  }>(
+    `select id, status, secret_key, external_account_name, revoke_attempts, last_error
+       from connector_grants where tenant_id = $1 and connector = 'intercom' order by created_at, id`,
+    [tenantId],
+  );
+}
+
+/** The secret-backend key of a grant (`INTERCOM_GRANT_<32 hex>`), derived independently of its row. */
+export const grantKey = (grantId: string) => grantSecretKey('intercom', grantId);
+
+/**
+ * Every key the secret backends hold for the tenant, sorted: the local table's rows and the SSM
+ * endpoint's parameters under /{tenant}/api-key/ together (a test uses one backend; the other
+ * must then contribute nothing).
+ */
+export async function storedKeys(tenantId: string): Promise<string[]> {
+  const local = await db.sql<{ key: string }>('select key from secret_values where tenant_id = $1', [tenantId]);
+  const prefix = `/${tenantId}/api-key/`;
+  const ssm = [...endpoint.parameters.keys()].filter((name) => name.startsWith(prefix)).map((name) => name.slice(prefix.length));
+  return [...local.map((r) => r.key), ...ssm].sort();
+}
+
+/** What the job queue holds now (every task). */
+export async function queuedJobs() {
+  return db.sql<{ task_identifier: string; key: string | null; run_at: Date; attempts: number }>(
+    'select task_identifier, key, run_at, attempts from graphile_worker.jobs order by id',
+  );
+}
+
+export async function intentRows(tenantId: string) {
+  return db.sql<{ operation: string }>('select operation from connection_intents where tenant_id = $1', [tenantId]);
 }
