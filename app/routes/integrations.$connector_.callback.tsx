@@ -1,8 +1,8 @@
 /**
  * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
  * `exchange` procedure and answers with a redirect to the connector page, with
- * `?success=true` or `?error=<reason>`. Nothing renders here, and `Referrer-Policy:
- * no-referrer` keeps the code out of any Referer header.
+ * `?success=true` or `?error=<reason>` (a 404 for an unknown connector). Nothing else renders
+ * here, and `Referrer-Policy: no-referrer` keeps the code out of any Referer header.
  */
 import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
 import { callOrThrow, connectorCaller, failureReason, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
@@ -61,4 +61,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     return back(`error=${failureReason(error)}`);
   }
   return back('success=true');
+}
+
+// Never rendered (the loader always redirects or throws), but a component makes this a UI
+// route, so a 404 here gets the same page, in the app shell, as any unknown URL.
+export default function OAuthCallback() {
+  return null;
 }
