@@ -164,6 +164,21 @@ describe('404 and error pages', () => {
     expect(title(await post.text())).toBe('Page not found · Plugboard');
   });
 
+  it("logs the router's own refusals as warnings, not as failures", async () => {
+    const cookie = await sessionCookie();
+    const response = await fetch(`${base}/integrations?index`, {
+      method: 'POST',
+      headers: { cookie, origin: base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'a=b',
+    });
+    expect(response.status).toBe(405);
+    expect(title(await response.text())).toBe('Something went wrong · Plugboard');
+    const requestId = response.headers.get('x-request-id');
+    const lines = logs.lines.map((l) => JSON.parse(l) as { msg: string; level: number; requestId?: string; status?: number });
+    expect(lines.find((l) => l.requestId === requestId && l.msg === 'request refused')).toMatchObject({ level: 40, status: 405 });
+    expect(lines.find((l) => l.requestId === requestId && l.msg === 'request failed')).toBeUndefined();
+  });
+
   it('still sends an anonymous visitor of a connector page to sign in', async () => {
     const response = await fetch(`${base}/integrations/nope`, { redirect: 'manual' });
     expect(response.status).toBe(302);
