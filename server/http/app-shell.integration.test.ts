@@ -133,6 +133,19 @@ describe('redirect targets', () => {
   });
 });
 
+describe('sign-in form', () => {
+  it('marks invalid fields and names the problem in a server render', async () => {
+    const response = await signInPost({ email: 'not-an-email', password: '' });
+    expect(response.status).toBe(400);
+    const html = await response.text();
+    expect(html).toContain('role="alert"');
+    expect(html).toMatch(/<input id="email"[^>]*aria-invalid="true"[^>]*aria-describedby="email-error"/);
+    expect(html).toMatch(/<input id="password"[^>]*aria-invalid="true"[^>]*aria-describedby="password-error"/);
+    expect(html).toContain('<p id="email-error" class="field-error">Enter a valid email address.</p>');
+    expect(html).toContain('<p id="password-error" class="field-error">Enter your password.</p>');
+  });
+});
+
 describe('404 and error pages', () => {
   it('renders an unknown URL inside the app shell with a title and status 404', async () => {
     const cookie = await sessionCookie();
