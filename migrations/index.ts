@@ -3,10 +3,12 @@ import { Migration20261125221311 } from './Migration20261125221311.js';
 import { Migration20261125221314 } from './Migration20261125221314.js';
 import { Migration20261125222406 } from './Migration20261125222406.js';
 import { Migration20261125223024 } from './Migration20261125223024.js';
+import { Migration20261126022418 } from './Migration20261126022418.js';
 
 export const migrationsList = [
   { name: 'Migration20261125221311', class: Migration20261125221311 },
   { name: 'Migration20261125221314', class: Migration20261125221314 },
   { name: 'Migration20261125222406', class: Migration20261125222406 },
   { name: 'Migration20261125223024', class: Migration20261125223024 },
+  { name: 'Migration20261126022418', class: Migration20261126022418 },
 ];
