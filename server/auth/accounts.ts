@@ -82,7 +82,7 @@ export interface AccountChange {
 /** The user by email (and tenant when given), locked until the transaction ends. */
 async function lockUser(em: EntityManager, email: string, tenantRef?: string): Promise<User> {
   const normalized = normalizeEmail(email);
-  const user = await em.findOne(User, { email: normalized }, { populate: ['tenant'], lockMode: LockMode.PESSIMISTIC_WRITE });
+  const user = await em.findOne(User, { email: normalized }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (tenantRef !== undefined) {
     const tenant = await findTenant(em, tenantRef);
     if (!tenant) throw new AccountError(`No tenant "${tenantRef}".`);

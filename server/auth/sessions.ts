@@ -64,8 +64,8 @@ function toSessionUser(sessionId: string, user: User, tenant: Tenant): SessionUs
 export const LAST_SEEN_REFRESH_MS = 5 * 60_000;
 
 /**
- * The live session for a token: null when unknown, expired, idle for longer than `idleHours`
- * (both checked in the one query), or revoked (row deleted). A session last seen more than
+ * The live session for a token: null when unknown, expired, unused for longer than
+ * SESSION_IDLE_HOURS (both checked in the one query), or revoked (row deleted). A session last seen more than
  * LAST_SEEN_REFRESH_MS ago is marked seen by a conditional UPDATE, so concurrent requests
  * write at most once and most requests not at all.
  */
