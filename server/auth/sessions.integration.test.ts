@@ -15,7 +15,7 @@ function servicesIn(mode: 'production' | 'test', extra: Partial<AppServices['env
 
 /** The session the HTTP layer resolves for a Cookie header. */
 async function sessionFor(services: AppServices, cookie: string) {
-  const context = await createContext({ services, req: { headers: { cookie } }, res: { append: (() => undefined) as never } });
+  const context = await createContext({ services, req: { headers: { cookie } }, res: { append: (() => undefined) as never, setHeader: (() => undefined) as never } });
   return context.session;
 }
 
