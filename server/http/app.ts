@@ -45,11 +45,13 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
     req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
+    // Taken now: inside a mounted router (/api/trpc) req.path is relative to the mount.
+    const requestPath = req.path;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const quiet = QUIET_PATH.test(req.path) || res.locals.staticFile === true;
+      const quiet = QUIET_PATH.test(requestPath) || res.locals.staticFile === true;
       logger[quiet ? 'debug' : 'info'](
-        { requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) },
+        { requestId: req.id, method: req.method, path: requestPath, status: res.statusCode, ms: Math.round(ms) },
         'request',
       );
     });

@@ -3,7 +3,8 @@ import type { Logger } from '../logger.js';
 
 /** The API speaks JSON, also when it refuses; pages get plain text or HTML. */
 export function wantsJson(req: Request): boolean {
-  if (req.path.startsWith('/api/')) return true;
+  // req.path is relative to the mount point; baseUrl holds the rest.
+  if (`${req.baseUrl}${req.path}`.startsWith('/api/')) return true;
   return req.accepts(['html', 'json']) === 'json';
 }
 
