@@ -1,3 +1,4 @@
+import { TRPC_ERROR_CODES_BY_KEY, type TRPC_ERROR_CODE_KEY } from '@trpc/server/rpc';
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger } from '../logger.js';
 
@@ -8,7 +9,7 @@ export function wantsJson(req: Request): boolean {
   return req.accepts(['html', 'json']) === 'json';
 }
 
-const TRPC_CODES: Record<number, string> = {
+const TRPC_CODES: Record<number, TRPC_ERROR_CODE_KEY> = {
   400: 'BAD_REQUEST',
   404: 'NOT_FOUND',
   413: 'PAYLOAD_TOO_LARGE',
@@ -24,8 +25,8 @@ const TRPC_CODES: Record<number, string> = {
 export function refuse(req: Request, res: Response, status: number, message: string): void {
   if (res.headersSent) return;
   if (wantsJson(req)) {
-    const code = TRPC_CODES[status] ?? 'BAD_REQUEST';
-    res.status(status).json({ error: { message, code, data: { code, httpStatus: status } } });
+    const key = TRPC_CODES[status] ?? 'BAD_REQUEST';
+    res.status(status).json({ error: { message, code: TRPC_ERROR_CODES_BY_KEY[key], data: { code: key, httpStatus: status } } });
     return;
   }
   res.status(status).type('text/plain').send(message);
