@@ -26,7 +26,11 @@ export async function loadServerBuild(): Promise<ServerBuild> {
  * The real HTTP app (createHttpApp, the Remix build, the test database) on a loopback port,
  * for the duration of a test file. `env` overrides the test environment (APP_URL, ...).
  */
-export function useHttpApp(db: TestDatabase, env: (base: string) => Record<string, string> = () => ({})): TestHttpApp {
+export function useHttpApp(
+  db: TestDatabase,
+  env: (base: string) => Record<string, string> = () => ({}),
+  options: { publicDir?: () => string } = {},
+): TestHttpApp {
   let server: Server | undefined;
   const handle = { base: '', logs: captureLogs() };
   beforeAll(async () => {
@@ -39,7 +43,7 @@ export function useHttpApp(db: TestDatabase, env: (base: string) => Record<strin
     const app = createHttpApp({
       services: testServices(db.orm, handle.logs.logger, { APP_URL: handle.base, ...env(handle.base) }),
       build,
-      publicDir: path.resolve('public'),
+      publicDir: options.publicDir?.() ?? path.resolve('public'),
       formActionOrigins: ['https://app.intercom.com'],
     });
     server.on('request', app);
