@@ -54,7 +54,8 @@ export function trpcHandler<TRouter extends AnyTRPCRouter>(options: TrpcHandlerO
     const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
     // A bodiless call is JSON without input, whatever (if anything) it declared.
     if (hasBody && body.length === 0) headers.set('content-type', 'application/json');
-    const request = new ApiRequest(`${req.protocol}://${req.get('host') ?? 'localhost'}${req.originalUrl}`, {
+    // tRPC reads only the path and query from the URL; a fixed origin keeps a bad Host out of it.
+    const request = new ApiRequest(`http://localhost${req.originalUrl}`, {
       method: req.method,
       headers,
       body: hasBody ? new Uint8Array(body) : undefined,
