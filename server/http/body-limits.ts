@@ -113,9 +113,11 @@ export function limitBodies({ limit = BODY_LIMIT_BYTES, accept }: BodyLimitOptio
       req.rawBody = body;
       next();
     };
-    const onError = (error: Error) => {
+    const onError = (error: NodeJS.ErrnoException) => {
       cleanup();
-      if (!refused) next(error);
+      // A client that hangs up mid-body is nobody's error: there is no one left to answer.
+      if (refused || error.code === 'ECONNRESET' || req.destroyed) return;
+      next(error);
     };
     const cleanup = () => {
       req.off('data', onData);
