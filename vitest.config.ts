@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
+  // The `~/` alias of tsconfig.json and the Remix compiler, so route modules can be tested.
+  resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
   test: {
     include: ['{app,server,db,test}/**/*.test.{ts,tsx}'],
     environment: 'node',

@@ -1,4 +1,4 @@
-import type { LinksFunction } from '@remix-run/node';
+import { json, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import {
   isRouteErrorResponse,
   Links,
@@ -7,9 +7,11 @@ import {
   Scripts,
   ScrollRestoration,
   useRouteError,
+  useRouteLoaderData,
 } from '@remix-run/react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
+import { ERROR_TITLE, ErrorPage, NOT_FOUND_TITLE } from './components/ErrorPage';
 import { useNonce } from './lib/nonce';
 import { makeQueryClient, makeTRPCClient, TRPCProvider } from './lib/trpc';
 import styles from './styles/app.css';
@@ -18,6 +20,23 @@ export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
   { rel: 'icon', href: 'data:,' },
 ];
+
+/**
+ * Who is signed in, for the app shell around error pages: when a route's loader fails, its
+ * own data is gone, but the root's is still there. No query: the session is in the context.
+ */
+export function loader({ context }: LoaderFunctionArgs) {
+  const session = context.session;
+  return json({
+    user: session ? { email: session.email, role: session.role, tenantName: session.tenantName } : null,
+  });
+}
+
+/** Routes set their own titles; when an error reaches this boundary, Remix asks the root only. */
+export const meta: MetaFunction = ({ error }) => {
+  if (error === undefined) return [{ title: 'Plugboard' }];
+  return [{ title: isRouteErrorResponse(error) && error.status === 404 ? NOT_FOUND_TITLE : ERROR_TITLE }];
+};
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
@@ -50,21 +69,18 @@ export default function App() {
   );
 }
 
+/**
+ * Every error page, inside the app shell. A thrown Response's text is shown (routes build it
+ * from user-facing messages); the router's own responses and thrown errors are not: an Error's
+ * message can hold SQL and values, and in development Remix would pass it through.
+ */
 export function ErrorBoundary() {
   const error = useRouteError();
-  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : 'Something went wrong';
-  const detail = isRouteErrorResponse(error)
-    ? typeof error.data === 'string'
-      ? error.data
-      : 'The page could not be shown.'
-    : 'An unexpected error occurred. Please try again.';
-  return (
-    <main className="page narrow">
-      <h1>{title}</h1>
-      <p role="alert">{detail}</p>
-      <p>
-        <a href="/integrations">Back to integrations</a>
-      </p>
-    </main>
-  );
+  const user = useRouteLoaderData<typeof loader>('root')?.user ?? null;
+  if (isRouteErrorResponse(error)) {
+    const internal = (error as { internal?: boolean }).internal === true;
+    const message = !internal && typeof error.data === 'string' && error.data.trim() !== '' ? error.data : undefined;
+    return <ErrorPage user={user} status={error.status} message={message} />;
+  }
+  return <ErrorPage user={user} status={500} />;
 }

@@ -12,7 +12,7 @@ import { Tenant } from '../db/entities/index.js';
 import type { UserRole } from '../db/entities/user.js';
 import { openOrm, type Orm } from '../db/orm.js';
 import { createTenant, createUser } from '../server/auth/accounts.js';
-import { SESSION_COOKIE, serializeSessionCookie } from '../server/auth/session-cookie.js';
+import { serializeSessionCookie, sessionCookieName } from '../server/auth/session-cookie.js';
 import { signIn } from '../server/auth/sessions.js';
 import { LocalSecretBackend, parseMasterKey, parsePreviousKeys } from '../server/secrets/local-backend.js';
 import { E2E_SERVER } from '../playwright.config.js';
@@ -147,9 +147,11 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
       const result = await signIn(orm.em.fork(), { email: user.email, password: user.password }, 1);
       if (!result) throw new Error(`signInAs: the database refused ${user.email}`);
       // The server's own serializer, so the cookie is signed exactly as a real sign-in signs it.
+      // The browser-test servers run over http (NODE_ENV=development): the plain cookie name.
       const header = serializeSessionCookie(result.token, { secret, secure: false, maxAgeSeconds: 3600 });
-      const value = header.slice(`${SESSION_COOKIE}=`.length, header.indexOf(';'));
-      await page.context().addCookies([{ name: SESSION_COOKIE, value, url: baseURL, httpOnly: true, sameSite: 'Lax' }]);
+      const name = sessionCookieName(false);
+      const value = header.slice(`${name}=`.length, header.indexOf(';'));
+      await page.context().addCookies([{ name, value, url: baseURL, httpOnly: true, sameSite: 'Lax' }]);
     });
   },
 

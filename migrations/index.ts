@@ -3,6 +3,7 @@ import { Migration20261125221311 } from './Migration20261125221311.js';
 import { Migration20261125221314 } from './Migration20261125221314.js';
 import { Migration20261125222406 } from './Migration20261125222406.js';
 import { Migration20261125223024 } from './Migration20261125223024.js';
+import { Migration20261126022418 } from './Migration20261126022418.js';
 import { Migration20261126023000 } from './Migration20261126023000.js';
 import { Migration20261126024000 } from './Migration20261126024000.js';
 import { Migration20261126024806 } from './Migration20261126024806.js';
@@ -12,6 +13,7 @@ export const migrationsList = [
   { name: 'Migration20261125221314', class: Migration20261125221314 },
   { name: 'Migration20261125222406', class: Migration20261125222406 },
   { name: 'Migration20261125223024', class: Migration20261125223024 },
+  { name: 'Migration20261126022418', class: Migration20261126022418 },
   { name: 'Migration20261126023000', class: Migration20261126023000 },
   { name: 'Migration20261126024000', class: Migration20261126024000 },
   { name: 'Migration20261126024806', class: Migration20261126024806 },

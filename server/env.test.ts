@@ -60,6 +60,13 @@ describe('environment schema', () => {
     ).toThrow(/SECRETS_MASTER_KEY: is required in production when SECRETS_BACKEND=local/);
   });
 
+  it('has a 12-hour session idle timeout by default, configurable in whole hours', () => {
+    expect(parseEnv({}).SESSION_IDLE_HOURS).toBe(12);
+    expect(parseEnv({ SESSION_IDLE_HOURS: '2' }).SESSION_IDLE_HOURS).toBe(2);
+    expect(() => parseEnv({ SESSION_IDLE_HOURS: '0' })).toThrow(/SESSION_IDLE_HOURS: /);
+    expect(() => parseEnv({ SESSION_IDLE_HOURS: '1.5' })).toThrow(/SESSION_IDLE_HOURS: /);
+  });
+
   it('treats empty strings as unset', () => {
     const env = parseEnv({ DATABASE_URL: '', SECRETS_BACKEND: '', INTERCOM_CLIENT_ID: '' });
     expect(env.DATABASE_URL).toBeUndefined();

@@ -29,6 +29,8 @@ export const envSchema = z
     EMBEDDED_PG_PORT: z.coerce.number().int().min(1024).max(65535).default(54329),
     SESSION_SECRET: unsetIfEmpty(z.string().min(32, 'must be at least 32 characters')),
     SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
+    /** A session unused for this long is dead, whatever its absolute expiry. */
+    SESSION_IDLE_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(12),
     SECRETS_BACKEND: unsetIfEmpty(z.enum(['local', 'ssm'])),
     SECRETS_MASTER_KEY: unsetIfEmpty(
       z.string().superRefine((v, ctx) => {

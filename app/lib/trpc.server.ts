@@ -44,6 +44,16 @@ export interface ProcedureFailure {
   code: TRPCError['code'];
   message: string;
   fieldErrors?: Record<string, string[] | undefined>;
+  /** For TOO_MANY_REQUESTS: whole seconds until a retry may succeed (the Retry-After value). */
+  retryAfterSeconds?: number;
+}
+
+/** A throttling error's wait, from its cause's `retryAfterSeconds`, as a positive whole number. */
+function retryAfterOf(error: TRPCError): number | undefined {
+  if (error.code !== 'TOO_MANY_REQUESTS') return undefined;
+  const value = (error.cause as { retryAfterSeconds?: unknown } | undefined)?.retryAfterSeconds;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) return undefined;
+  return Math.ceil(value);
 }
 
 /** Normalises any error from a procedure call: safe messages for users, 500 for the unknown. */
@@ -61,7 +71,14 @@ export function toFailure(error: unknown): ProcedureFailure {
         : undefined;
     const message =
       error.code === 'INTERNAL_SERVER_ERROR' ? 'Something went wrong on our side. Please try again.' : error.message;
-    return { status, code: error.code, message: fieldErrors ? 'Please correct the highlighted fields.' : message, fieldErrors };
+    const retryAfterSeconds = retryAfterOf(error);
+    return {
+      status,
+      code: error.code,
+      message: fieldErrors ? 'Please correct the highlighted fields.' : message,
+      fieldErrors,
+      ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}),
+    };
   }
   return { status: 500, code: 'INTERNAL_SERVER_ERROR', message: 'Something went wrong on our side. Please try again.' };
 }

@@ -1,15 +1,18 @@
 /**
  * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
  * `exchange` procedure and answers with a redirect to the connector page, with
- * `?success=true` or `?error=<reason>`. Nothing renders here, and `Referrer-Policy:
- * no-referrer` keeps the code out of any Referer header.
+ * `?success=true` or `?error=<reason>` (a 404 for an unknown connector). Nothing else renders
+ * here, and `Referrer-Policy: no-referrer` keeps the code out of any Referer header.
  */
 import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
-import { connectorCaller, failureReason, requireSession } from '~/lib/trpc.server';
+import { callOrThrow, connectorCaller, failureReason, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
 
 // Referrer-Policy: no-referrer for this path is set with the other security headers
 // (server/http/security.ts), so it is on every response here, errors included.
 const NO_STORE = { 'Cache-Control': 'no-store' };
+
+/** The same 404 as any unknown page (the root ErrorBoundary renders it in the app shell). */
+const notFound = () => new Response(null, { status: 404, statusText: 'Not Found', headers: NO_STORE });
 
 /**
  * Reads a query parameter without URLSearchParams' `+` to space rule: codes are opaque and
@@ -32,7 +35,11 @@ export function rawQueryParam(url: URL, name: string): string | null {
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   requireSession(request, context);
   const connector = params.connector ?? '';
-  if (!/^[a-z_]{1,64}$/.test(connector)) throw new Response('Not found', { status: 404 });
+  if (!/^[a-z_]{1,64}$/.test(connector)) throw notFound();
+  // An unknown or not-yet-available connector has no callback: a 404 here, rather than a
+  // redirect to its page that would 404 there. catalog.get answers NOT_FOUND (a 404 Response).
+  const entry = await callOrThrow(request, () => getCaller(context).catalog.get({ id: connector }));
+  if (entry.availability !== 'available') throw notFound();
   const page = `/integrations/${connector}`;
   const back = (query: string) => redirect(`${page}?${query}`, { headers: NO_STORE });
 
@@ -49,7 +56,15 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   try {
     await connectorCaller(context, connector).exchange({ code, state });
   } catch (error) {
+    // A connector in the catalog without a router: no such procedure, so no such page.
+    if (toFailure(error).code === 'NOT_FOUND') throw notFound();
     return back(`error=${failureReason(error)}`);
   }
   return back('success=true');
+}
+
+// Never rendered (the loader always redirects or throws), but a component makes this a UI
+// route, so a 404 here gets the same page, in the app shell, as any unknown URL.
+export default function OAuthCallback() {
+  return null;
 }

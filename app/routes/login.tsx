@@ -1,16 +1,9 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
+import { safeRedirect } from '~/lib/safe-redirect';
 import { getCaller, toFailure } from '~/lib/trpc.server';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Plugboard' }];
-
-/** Only same-site paths: an open redirect after sign-in would be a phishing tool. */
-function safeRedirect(to: FormDataEntryValue | string | null): string {
-  if (typeof to !== 'string' || !to.startsWith('/') || to.startsWith('//') || to.startsWith('/\\')) {
-    return '/integrations';
-  }
-  return to;
-}
 
 export function loader({ request, context }: LoaderFunctionArgs) {
   if (context.session) return redirect(safeRedirect(new URL(request.url).searchParams.get('redirectTo')));
@@ -27,9 +20,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   } catch (error) {
     const failure = toFailure(error);
     if (failure.status >= 500) throw error;
+    // Throttled: 429 with Retry-After, so clients and proxies know when to come back.
+    const headers: Record<string, string> =
+      failure.retryAfterSeconds !== undefined ? { 'Retry-After': String(failure.retryAfterSeconds) } : {};
     return json(
       { message: failure.message, fieldErrors: failure.fieldErrors ?? {}, email: String(form.get('email') ?? '') },
-      { status: failure.status },
+      { status: failure.status, headers },
     );
   }
   return redirect(safeRedirect(form.get('redirectTo')));
@@ -49,7 +45,7 @@ export default function Login() {
             {data.message}
           </p>
         ) : null}
-        <input type="hidden" name="redirectTo" value={params.get('redirectTo') ?? '/integrations'} />
+        <input type="hidden" name="redirectTo" value={safeRedirect(params.get('redirectTo'))} />
         <label htmlFor="email">Email</label>
         <input
           id="email"

@@ -18,6 +18,11 @@ export const Session = defineEntity({
     user: p.manyToOne(User).ref().deleteRule('cascade'),
     tenant: p.manyToOne(Tenant).ref().deleteRule('cascade'),
     expiresAt: p.datetime().index(),
+    /**
+     * Last use, for the idle timeout. Set by the database on insert; refreshed at most every
+     * few minutes (server/auth/sessions.ts), so reading a session rarely writes.
+     */
+    lastSeenAt: p.datetime().defaultRaw('current_timestamp'),
   },
 });
 export type Session = InferEntity<typeof Session>;

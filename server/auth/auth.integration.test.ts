@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { Session } from '../../db/entities/index.js';
 import { callerFor, callerWithCookies, makeTenant, makeUser, signedInUser, TEST_PASSWORD } from '../../test/support/factories.js';
 import { useTestDatabase } from '../../test/support/database.js';
-import { readSessionToken, SESSION_COOKIE } from './session-cookie.js';
+import { readSessionToken, sessionCookieName } from './session-cookie.js';
+
+const SESSION_COOKIE = sessionCookieName(false);
 import { hashToken, resolveSession } from './sessions.js';
 
 const db = useTestDatabase();
@@ -23,7 +25,7 @@ describe('sign-in', () => {
     expect(cookie).toContain('HttpOnly');
     expect(cookie).toContain('SameSite=Lax');
     expect(cookie).not.toContain('Secure'); // only in production
-    const token = readSessionToken(cookie!.split(';')[0], db.services.env.SESSION_SECRET);
+    const token = readSessionToken(cookie!.split(';')[0], db.services.env);
     expect(token).toBeTruthy();
     const rows = await db.sql<{ token_hash: string; user_id: string }>('select token_hash, user_id from sessions where user_id = $1', [user.id]);
     expect(rows).toEqual([{ token_hash: hashToken(token!), user_id: user.id }]);
@@ -56,20 +58,20 @@ describe('sign-in', () => {
     const { caller, cookies } = callerWithCookies(db.services, session);
     await caller.auth.signOut();
     expect(cookies[0]).toContain('Max-Age=0');
-    expect(await resolveSession(db.orm.em.fork(), token)).toBeNull();
+    expect(await resolveSession(db.orm.em.fork(), token, db.services.env)).toBeNull();
   });
 
   it('an expired session resolves to nobody, and protected procedures answer 401', async () => {
     const { session, token } = await signedInUser(db.services);
     await db.orm.em.fork().nativeUpdate(Session, { id: session.sessionId }, { expiresAt: new Date(Date.now() - 1000) });
-    expect(await resolveSession(db.orm.em.fork(), token)).toBeNull();
+    expect(await resolveSession(db.orm.em.fork(), token, db.services.env)).toBeNull();
     const error = (await callerFor(db.services, null).catalog.list().catch((e: unknown) => e)) as TRPCError;
     expect(error.code).toBe('UNAUTHORIZED');
   });
 
   it('ignores a cookie whose signature does not match', () => {
-    expect(readSessionToken(`${SESSION_COOKIE}=abc.def`, db.services.env.SESSION_SECRET)).toBeNull();
-    expect(readSessionToken(`${SESSION_COOKIE}=abc`, db.services.env.SESSION_SECRET)).toBeNull();
-    expect(readSessionToken(undefined, db.services.env.SESSION_SECRET)).toBeNull();
+    expect(readSessionToken(`${SESSION_COOKIE}=abc.def`, db.services.env)).toBeNull();
+    expect(readSessionToken(`${SESSION_COOKIE}=abc`, db.services.env)).toBeNull();
+    expect(readSessionToken(undefined, db.services.env)).toBeNull();
   });
 });

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, type Tenant, User } from '../../db/entities/index.js';
 import type { UserRole } from '../../db/entities/user.js';
+import type { Env } from '../env.js';
 import { timingDummyHash, verifyPassword } from './password.js';
 
 /** Who is signed in. Derived from the session row on every request, never from input. */
@@ -64,14 +65,35 @@ function toSessionUser(sessionId: string, user: User, tenant: Tenant): SessionUs
   };
 }
 
-/** The live session for a token: null when unknown, expired or revoked (row deleted). */
-export async function resolveSession(em: EntityManager, token: string): Promise<SessionUser | null> {
+/** How often, at most, a session's last_seen_at is written: reads stay reads. */
+export const LAST_SEEN_REFRESH_MS = 5 * 60_000;
+
+/**
+ * The live session for a token: null when unknown, expired, unused for longer than
+ * SESSION_IDLE_HOURS (both checked in the one query), or revoked (row deleted). A session last seen more than
+ * LAST_SEEN_REFRESH_MS ago is marked seen by a conditional UPDATE, so concurrent requests
+ * write at most once and most requests not at all.
+ */
+export async function resolveSession(
+  em: EntityManager,
+  token: string,
+  policy: Pick<Env, 'SESSION_IDLE_HOURS'>,
+): Promise<SessionUser | null> {
+  const now = new Date();
   const session = await em.findOne(
     Session,
-    { tokenHash: hashToken(token), expiresAt: { $gt: new Date() } },
+    {
+      tokenHash: hashToken(token),
+      expiresAt: { $gt: now },
+      lastSeenAt: { $gt: new Date(now.getTime() - policy.SESSION_IDLE_HOURS * 3600_000) },
+    },
     { populate: ['user', 'tenant'] },
   );
   if (!session) return null;
+  const staleBefore = new Date(now.getTime() - LAST_SEEN_REFRESH_MS);
+  if (session.lastSeenAt < staleBefore) {
+    await em.nativeUpdate(Session, { id: session.id, lastSeenAt: { $lt: staleBefore } }, { lastSeenAt: now });
+  }
   return toSessionUser(session.id, session.user.getEntity(), session.tenant.getEntity());
 }
 

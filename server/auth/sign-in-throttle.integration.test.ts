@@ -252,12 +252,12 @@ describe('sign-in sessions and logs', () => {
     const second = await signIn(a, '127.0.0.19', user.email, TEST_PASSWORD, firstCookie);
     expect(second.status).toBe(200);
     const secondCookie = String(second.headers['set-cookie']).split(';')[0]!;
-    const secret = db.services.env.SESSION_SECRET;
-    const oldToken = readSessionToken(firstCookie, secret)!;
-    const newToken = readSessionToken(secondCookie, secret)!;
+    const env = db.services.env;
+    const oldToken = readSessionToken(firstCookie, env)!;
+    const newToken = readSessionToken(secondCookie, env)!;
     expect(newToken).not.toBe(oldToken);
-    expect(await resolveSession(db.orm.em.fork(), oldToken)).toBeNull();
-    expect(await resolveSession(db.orm.em.fork(), newToken)).not.toBeNull();
+    expect(await resolveSession(db.orm.em.fork(), oldToken, env)).toBeNull();
+    expect(await resolveSession(db.orm.em.fork(), newToken, env)).not.toBeNull();
     expect(await db.sql('select id from sessions where user_id = $1', [user.id])).toHaveLength(1);
   });
 

@@ -1,9 +1,10 @@
-import { AccountError, createTenant, createUser, findTenant } from '../auth/accounts.js';
+import { AccountError, createTenant, createUser, findTenant, setUserPassword, setUserRole } from '../auth/accounts.js';
 import type { ConfigKey, NonSensitiveKey, SensitiveKey } from '../connectors/registry.js';
 import { listInstallations } from '../installations/service.js';
 import { LocalSecretBackend } from '../secrets/local-backend.js';
 import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
+import { type CliInput, type Output, PasswordInputError, readPassword } from './password-input.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -18,9 +19,17 @@ export interface CommandResult {
   exitCode?: number;
 }
 
+/** The terminal, for commands that ask for something (a password) rather than take it from argv. */
+export interface CommandIO {
+  stdin: CliInput;
+  err: Output;
+}
+
 export interface Command {
   usage: string;
   options: Record<string, OptionSpec>;
+  /** Runs before the app boots; what it returns is merged into `values` for `run`. */
+  readInput?(values: Record<string, string | boolean | undefined>, io: CommandIO): Promise<Record<string, string>>;
   run(services: AppServices, values: Record<string, string | boolean | undefined>): Promise<CommandResult>;
 }
 
@@ -44,6 +53,19 @@ function table(headers: string[], rows: string[][]): string {
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
+/** `--password` (warned about), `--password-stdin`, or a prompt: see password-input.ts. */
+const passwordOptions = { password: { type: 'string' }, 'password-stdin': { type: 'boolean' } } satisfies Record<string, OptionSpec>;
+const PASSWORD_USAGE = '[--password-stdin | --password <password>]';
+
+async function readPasswordInput(values: Record<string, string | boolean | undefined>, io: CommandIO) {
+  try {
+    return { password: await readPassword(values, io) };
+  } catch (error) {
+    if (error instanceof PasswordInputError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
+
 async function accountCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -65,13 +87,14 @@ export const commands: Record<string, Command> = {
     },
   },
   'user:create': {
-    usage: '--tenant <slug|id> --email <email> --password <password> --role admin|member',
+    usage: `--tenant <slug|id> --email <email> --role admin|member ${PASSWORD_USAGE}`,
     options: {
       tenant: { type: 'string' },
       email: { type: 'string' },
-      password: { type: 'string' },
       role: { type: 'string' },
+      ...passwordOptions,
     },
+    readInput: readPasswordInput,
     async run({ orm }, values) {
       const user = await accountCall(() =>
         createUser(orm.em.fork(), {
@@ -84,6 +107,39 @@ export const commands: Record<string, Command> = {
       return {
         text: `Created ${user.role} ${user.email} (${user.id})`,
         json: { id: user.id, email: user.email, role: user.role, tenantId: user.tenant.id },
+      };
+    },
+  },
+  'user:set-role': {
+    usage: '--email <email> --role admin|member [--tenant <slug|id>]',
+    options: { email: { type: 'string' }, role: { type: 'string' }, tenant: { type: 'string' } },
+    async run({ orm }, values) {
+      const { user, changed, revokedSessions } = await accountCall(() =>
+        setUserRole(orm.em.fork(), {
+          tenant: typeof values.tenant === 'string' ? values.tenant : undefined,
+          email: required(values, 'email'),
+          role: required(values, 'role') as 'admin' | 'member',
+        }),
+      );
+      return {
+        text: changed
+          ? `${user.email} is now ${user.role}; ${revokedSessions} session(s) signed out.`
+          : `${user.email} is already ${user.role}; nothing changed.`,
+        json: { id: user.id, email: user.email, role: user.role, changed, revokedSessions },
+      };
+    },
+  },
+  'user:set-password': {
+    usage: `--email <email> ${PASSWORD_USAGE}`,
+    options: { email: { type: 'string' }, ...passwordOptions },
+    readInput: readPasswordInput,
+    async run({ orm }, values) {
+      const { user, revokedSessions } = await accountCall(() =>
+        setUserPassword(orm.em.fork(), { email: required(values, 'email'), password: required(values, 'password') }),
+      );
+      return {
+        text: `Password of ${user.email} changed; ${revokedSessions} session(s) signed out.`,
+        json: { id: user.id, email: user.email, revokedSessions },
       };
     },
   },

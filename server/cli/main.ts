@@ -9,6 +9,7 @@ import { EnvError, parseEnv } from '../env.js';
 import { createLogger } from '../logger.js';
 import { startupFailureMessage } from '../startup-errors.js';
 import { commands, type Command, UsageError } from './commands.js';
+import type { CliInput, Output } from './password-input.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
@@ -17,12 +18,15 @@ function usage(): string {
   return `usage: npm run cli -- <command> [options] [--json]\n\ncommands:\n${lines.join('\n')}`;
 }
 
-/** Where the CLI writes; the process streams by default, buffers in tests. */
-export interface Output {
-  write(text: string): unknown;
-}
+export type { Output };
 
-export async function runCli(argv: string[], out: Output = process.stdout, err: Output = process.stderr): Promise<number> {
+/** Where the CLI writes (and reads a password from): the process streams by default, buffers in tests. */
+export async function runCli(
+  argv: string[],
+  out: Output = process.stdout,
+  err: Output = process.stderr,
+  stdin: CliInput = process.stdin,
+): Promise<number> {
   const [name, ...rest] = argv;
   const command: Command | undefined = name ? commands[name] : undefined;
   if (!command) {
@@ -52,6 +56,22 @@ export async function runCli(argv: string[], out: Output = process.stdout, err: 
     }
     throw error;
   }
+  // Before booting: a usage error costs no database start, and nobody types a password into
+  // a prompt while the database starts.
+  if (command.readInput) {
+    try {
+      values = { ...values, ...(await command.readInput(values, { stdin, err })) };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof UsageError) {
+        err.write(`${message}\n\nusage: npm run cli -- ${name} ${command.usage}\n`);
+        return 2;
+      }
+      err.write(values.json ? `${JSON.stringify({ error: message })}\n` : `Error: ${message}\n`);
+      return 1;
+    }
+  }
+
   // Logs go to stderr so `--json` output stays parseable.
   const logger = createLogger({
     level: env.LOG_LEVEL === 'info' ? 'warn' : env.LOG_LEVEL,

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { createRequestHandler } from '@remix-run/express';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
-import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppServices } from '../services.js';
 import { createContext } from '../trpc/context.js';
 import { appRouter, createCaller } from '../trpc/router.js';
+import { ACCEPT_JSON, ACCEPT_JSON_OR_FORM, limitBodies } from './body-limits.js';
+import { errorHandler } from './error-handler.js';
 import type { PlugboardLoadContext } from './load-context.js';
+import { remixHandler } from './remix-handler.js';
 import { sameOriginWrites, securityHeaders } from './security.js';
+import { MAX_BATCH_SIZE, trpcHandler } from './trpc-handler.js';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -17,6 +19,9 @@ declare module 'express-serve-static-core' {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/** Probes, Remix's route manifest and static files: logged at debug, or they drown the rest. */
+const QUIET_PATH = /^\/(?:healthz|__manifest|favicon\.ico)$|^\/build\//;
 
 export interface HttpAppOptions {
   services: AppServices;
@@ -40,17 +45,36 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
     req.id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('X-Request-Id', req.id);
     const started = process.hrtime.bigint();
+    // Taken now: inside a mounted router (/api/trpc) req.path is relative to the mount.
+    const requestPath = req.path;
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info(
-        { requestId: req.id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms) },
+      const quiet = QUIET_PATH.test(requestPath) || res.locals.staticFile === true;
+      logger[quiet ? 'debug' : 'info'](
+        { requestId: req.id, method: req.method, path: requestPath, status: res.statusCode, ms: Math.round(ms) },
         'request',
       );
     });
     next();
   });
 
-  app.use(securityHeaders({ production: env.NODE_ENV === 'production', appOrigin, formActionOrigins }));
+  app.use(securityHeaders({ hsts: new URL(env.APP_URL).protocol === 'https:', appOrigin, formActionOrigins }));
+
+  // Fingerprinted assets are immutable; anything else in public/ is cached briefly.
+  const markStatic = (res: Response) => {
+    res.locals.staticFile = true;
+  };
+  app.use(
+    '/build',
+    express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false, setHeaders: markStatic }),
+  );
+  app.use(express.static(publicDir, { maxAge: '1h', index: false, setHeaders: markStatic }));
+
+  // Everything past the static files is per user or per moment: no cache may keep it.
+  app.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'private, no-store');
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     services.orm.em
@@ -66,17 +90,15 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
       );
   });
 
-  // Fingerprinted assets are immutable; anything else in public/ is cached briefly.
-  app.use('/build', express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false }));
-  app.use(express.static(publicDir, { maxAge: '1h', index: false }));
-
   app.use(sameOriginWrites(appOrigin));
 
   app.use(
     '/api/trpc',
-    createExpressMiddleware({
+    limitBodies({ accept: ACCEPT_JSON }),
+    trpcHandler({
       router: appRouter,
-      createContext: ({ req, res }) => createContext({ services, req, res }),
+      maxBatchSize: MAX_BATCH_SIZE,
+      createContext: (req, res) => createContext({ services, req, res }),
       onError({ error, path: procedure, ctx }) {
         if (error.code === 'INTERNAL_SERVER_ERROR') {
           logger.error({ err: error.cause ?? error, procedure, requestId: ctx?.requestId }, 'procedure failed');
@@ -85,7 +107,8 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
     }),
   );
 
-  const remix = createRequestHandler({
+  app.use(limitBodies({ accept: ACCEPT_JSON_OR_FORM }));
+  const remix = remixHandler({
       build,
       mode: env.NODE_ENV === 'production' ? 'production' : 'development',
       getLoadContext: async (req, res): Promise<AppLoadContext> => {
@@ -106,9 +129,8 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
         return context;
       },
   });
-  app.all('*', (req, res, next) => {
-    remix(req, res, next).catch(next);
-  });
+  app.all('*', remix);
 
+  app.use(errorHandler(logger));
   return app;
 }

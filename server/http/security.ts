@@ -2,16 +2,33 @@ import { randomBytes } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 
 export interface SecurityOptions {
-  production: boolean;
+  /** Send Strict-Transport-Security: only when the public origin (APP_URL) is https. */
+  hsts: boolean;
   appOrigin: string;
   /** Origins a form may be redirected to (OAuth consent pages). Chrome applies form-action to redirects. */
   formActionOrigins: readonly string[];
 }
 
-/** Security headers on every response; a fresh CSP nonce in `res.locals.nonce`. */
-/** OAuth callbacks carry a code in their URL: no Referer may ever repeat it. */
-const NO_REFERRER_PATH = /^\/integrations\/[a-z_]+\/callback$/;
+/**
+ * OAuth callbacks carry a code in their URL: no Referer may ever repeat it. Matched on the
+ * path as a router could read it (percent-decoded, any case, repeated or trailing slashes),
+ * for any connector id and anything below the callback.
+ */
+const NO_REFERRER_PATH = /^\/integrations\/[^/]+\/callback/;
 
+export function isOAuthCallbackPath(rawPath: string): boolean {
+  let path = rawPath;
+  for (let i = 0; i < 3 && path.includes('%'); i++) {
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      break;
+    }
+  }
+  return NO_REFERRER_PATH.test(path.toLowerCase().replace(/\/{2,}/g, '/'));
+}
+
+/** Security headers on every response; a fresh CSP nonce in `res.locals.nonce`. */
 export function securityHeaders(options: SecurityOptions) {
   return (req: Request, res: Response, next: NextFunction) => {
     const nonce = randomBytes(16).toString('base64');
@@ -30,11 +47,11 @@ export function securityHeaders(options: SecurityOptions) {
     ];
     res.setHeader('Content-Security-Policy', csp.join('; '));
     res.setHeader('X-Content-Type-Options', 'nosniff');
-    res.setHeader('Referrer-Policy', NO_REFERRER_PATH.test(req.path) ? 'no-referrer' : 'strict-origin-when-cross-origin');
+    res.setHeader('Referrer-Policy', isOAuthCallbackPath(req.path) ? 'no-referrer' : 'strict-origin-when-cross-origin');
     res.setHeader('X-Frame-Options', 'DENY');
     res.setHeader('Cross-Origin-Opener-Policy', 'same-origin');
     res.setHeader('Permissions-Policy', 'camera=(), microphone=(), geolocation=()');
-    if (options.production) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
+    if (options.hsts) res.setHeader('Strict-Transport-Security', 'max-age=31536000; includeSubDomains');
     res.removeHeader('X-Powered-By');
     next();
   };

@@ -48,8 +48,8 @@ export async function createContext(input: {
   req: Pick<Request, 'headers'> & { id?: string; ip?: string | undefined };
   res: Pick<Response, 'append' | 'setHeader'>;
 }): Promise<Context> {
-  const token = readSessionToken(input.req.headers.cookie, input.services.env.SESSION_SECRET);
-  const session = token ? await resolveSession(input.services.orm.em.fork(), token) : null;
+  const token = readSessionToken(input.req.headers.cookie, input.services.env);
+  const session = token ? await resolveSession(input.services.orm.em.fork(), token, input.services.env) : null;
   return createContextInner({
     services: input.services,
     session,
