@@ -84,16 +84,16 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     const token = await input.heldToken(tenantId);
     held[tenantId] = token === null ? null : shortHash(token);
     const active = rows[0]?.status === 'active';
-    const status = rows[0]?.status ?? 'no installation';
+    const status = rows[0] ? `${rows[0].status}` : 'absent';
     const hasTokenType = Number(typeRows[0]?.n ?? 0) > 0;
     const who = `tenant ${tenantId.slice(0, 8)}`;
 
     if (active && token === null) halfStates.push(`${who}: installation active but no access token in the secret backend`);
     if (!active && token !== null) {
-      halfStates.push(`${who}: access token ${shortHash(token)} in the secret backend but installation is ${status}`);
+      halfStates.push(`${who}: access token ${shortHash(token)} in the secret backend but the installation is ${status}`);
     }
     if (active && !hasTokenType) halfStates.push(`${who}: installation active but ${tokenTypeKey} missing`);
-    if (!active && hasTokenType) halfStates.push(`${who}: ${tokenTypeKey} present but installation is ${status}`);
+    if (!active && hasTokenType) halfStates.push(`${who}: ${tokenTypeKey} present but the installation is ${status}`);
     if (token !== null) {
       heldTokens.add(token);
       const grant = issuedByToken.get(token);
