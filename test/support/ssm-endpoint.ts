@@ -13,6 +13,10 @@
  * facts"; where the service's exact behaviour is not documented the endpoint picks the stricter
  * reading and says so in a comment.
  *
+ * Faults: errors, throttling, resets and late application (`delayNext`) here; late answers to
+ * applied requests and random latency in ./ssm-timing.ts. `hooks.onReceive` and `hooks.onApplied`
+ * let a test act at the exact moment a request arrives or changes the store.
+ *
  * Run it by hand: `npx tsx test/support/ssm-endpoint.ts --port 4583`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
