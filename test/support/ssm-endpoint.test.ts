@@ -356,6 +356,112 @@ describe('fault injection', () => {
   });
 });
 
+describe('timing faults and hooks', () => {
+  it('applies a late-answered request at once and answers it only after the wait', async () => {
+    const impatient = clientFor(endpoint.url, { requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } });
+    try {
+      endpoint.faults.lateAnswerNext(1, 600, 'PutParameter');
+      const started = Date.now();
+      const error = await rejection(impatient.send(new PutParameterCommand({ Name: '/a', Value: 'v', Type: 'String' })));
+      expect(error).toMatchObject({ name: 'TimeoutError' });
+      // Already in the store when the client gave up, unlike delayNext, which applies late.
+      expect(Date.now() - started).toBeLessThan(600);
+      expect(endpoint.parameters.get('/a')?.value).toBe('v');
+      expect(endpoint.requests[0]).toMatchObject({ operation: 'PutParameter', fault: 'late' });
+    } finally {
+      impatient.destroy();
+    }
+  });
+
+  it('answers a late-answered request in full to a patient client', async () => {
+    endpoint.faults.lateAnswerNext(1, 200);
+    const started = Date.now();
+    expect(await put('/a', 'v')).toBe(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it('takes late answers only for the named operation and parameter name', async () => {
+    endpoint.faults.lateAnswerNext(1, 5000, 'PutParameter', /\/target$/);
+    await put('/other', 'v'); // not matched: answered at once
+    await expect(ssm.send(new GetParameterCommand({ Name: '/other' }))).resolves.toBeDefined();
+    const late = put('/x/target', 'v');
+    await expect.poll(() => endpoint.parameters.has('/x/target')).toBe(true);
+    expect(endpoint.requests.map((r) => r.fault)).toEqual([undefined, undefined, 'late']);
+    endpoint.faults.clear();
+    endpoint.reset(); // cancels the pending answer: the client sees nothing until its own timeout
+    void late.catch(() => undefined);
+  });
+
+  it('adds random latency within the range to every matching request until cleared', async () => {
+    endpoint.faults.latency({ minMs: 150, maxMs: 250 }, 'GetParameter');
+    await put('/a', 'v');
+    for (let i = 0; i < 3; i += 1) {
+      const started = Date.now();
+      await ssm.send(new GetParameterCommand({ Name: '/a' }));
+      const took = Date.now() - started;
+      expect(took).toBeGreaterThanOrEqual(145);
+      expect(took).toBeLessThan(1000);
+    }
+    const startedPut = Date.now();
+    await put('/a', 'w', { Overwrite: true }); // another operation: no latency
+    expect(Date.now() - startedPut).toBeLessThan(145);
+    endpoint.faults.clear();
+    const started = Date.now();
+    await ssm.send(new GetParameterCommand({ Name: '/a' }));
+    expect(Date.now() - started).toBeLessThan(145);
+  });
+
+  it('lets two requests under latency overtake each other', async () => {
+    endpoint.faults.latency({ minMs: 0, maxMs: 200 });
+    const order = new Set<string>();
+    for (let i = 0; i < 20 && order.size < 2; i += 1) {
+      endpoint.reset();
+      endpoint.faults.latency({ minMs: 0, maxMs: 200 });
+      await Promise.all([put('/race', 'first', { Overwrite: true }), put('/race', 'second', { Overwrite: true })]);
+      order.add(endpoint.parameters.get('/race')?.value ?? '');
+    }
+    expect(order).toEqual(new Set(['first', 'second']));
+  });
+
+  it('calls onReceive before the request is applied, and waits for it', async () => {
+    const seen: string[] = [];
+    let release = (): void => undefined;
+    endpoint.hooks.onReceive = (request) => {
+      seen.push(`${request.operation} ${String(request.body?.Name)} stored=${String(endpoint.parameters.has('/a'))}`);
+      return new Promise<void>((resolveHook) => {
+        release = resolveHook;
+      });
+    };
+    const pending = put('/a', 'v');
+    await expect.poll(() => seen.length).toBe(1);
+    expect(endpoint.parameters.has('/a')).toBe(false);
+    release();
+    await pending;
+    expect(seen).toEqual(['PutParameter /a stored=false']);
+    expect(endpoint.parameters.has('/a')).toBe(true);
+  });
+
+  it('calls onApplied after the store changed, before a late answer is sent', async () => {
+    const applied: { name: unknown; stored: boolean; status: number }[] = [];
+    endpoint.hooks.onApplied = (request) => {
+      applied.push({ name: request.body?.Name, stored: endpoint.parameters.has('/a'), status: request.status });
+    };
+    endpoint.faults.lateAnswerNext(1, 300, 'PutParameter');
+    const pending = put('/a', 'v');
+    await expect.poll(() => applied.length).toBe(1);
+    expect(applied).toEqual([{ name: '/a', stored: true, status: 200 }]);
+    await pending;
+    endpoint.reset();
+    expect(endpoint.hooks.onApplied).toBeUndefined();
+  });
+
+  it('refuses nonsense timings', () => {
+    expect(() => endpoint.faults.lateAnswerNext(0, 10)).toThrow(RangeError);
+    expect(() => endpoint.faults.lateAnswerNext(1, -1)).toThrow(RangeError);
+    expect(() => endpoint.faults.latency({ minMs: 20, maxMs: 10 })).toThrow(RangeError);
+  });
+});
+
 describe('protocol edges', () => {
   const post = (headers: Record<string, string>, body: string): Promise<Response> =>
     fetch(`${endpoint.url}/`, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.1', ...headers }, body });

@@ -13,6 +13,10 @@
  * facts"; where the service's exact behaviour is not documented the endpoint picks the stricter
  * reading and says so in a comment.
  *
+ * Faults: errors, throttling, resets and late application (`delayNext`) here; late answers to
+ * applied requests and random latency in ./ssm-timing.ts. `hooks.onReceive` and `hooks.onApplied`
+ * let a test act at the exact moment a request arrives or changes the store.
+ *
  * Run it by hand: `npx tsx test/support/ssm-endpoint.ts --port 4583`.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -20,6 +24,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { createTimingFaults, type TimingFaults } from './ssm-timing.js';
+
+export type { LatencyRange, TimingFaults } from './ssm-timing.js';
 
 export type SsmParameterType = 'String' | 'StringList' | 'SecureString';
 export type SsmParameterTier = 'Standard' | 'Advanced';
@@ -50,7 +57,7 @@ export interface RecordedRequest {
   status: number;
 }
 
-export type FaultKind = 'throttle' | 'error' | 'reset' | 'delay';
+export type FaultKind = 'throttle' | 'error' | 'reset' | 'delay' | 'late';
 
 export interface ErrorFault {
   status: 400 | 429 | 500 | 502 | 503 | 504;
@@ -63,7 +70,7 @@ export interface ErrorFault {
   message?: string | ((body: Record<string, unknown> | null) => string);
 }
 
-export interface SsmFaults {
+export interface SsmFaults extends TimingFaults {
   /** The next `count` matching requests get HTTP 400 `ThrottlingException: Rate exceeded`. */
   throttleNext(count: number, operation?: string): void;
   /** The next `count` matching requests get the given error. */
@@ -74,8 +81,25 @@ export interface SsmFaults {
   resetNext(count: number, operation?: string): void;
   /** The next `count` matching requests are answered normally, but only after `ms` milliseconds. */
   delayNext(count: number, ms: number, operation?: string): void;
-  /** Drops every pending fault. */
+  /** Drops every pending fault, latency included. */
   clear(): void;
+}
+
+/** A request as it arrives, before any fault or the store sees it. Bodies may hold secrets. */
+export interface ReceivedRequest {
+  readonly operation: string;
+  readonly body: Record<string, unknown> | null;
+}
+
+/**
+ * Hooks a test sets while the endpoint runs (reset() clears them). `onReceive` may return a
+ * promise: the request waits for it, which lets a test hold one request while others go on.
+ * `onApplied` runs right after the store executed a request, before its answer is sent: with
+ * `lateAnswerNext` that is the moment to kill a client that must never see the answer.
+ */
+export interface SsmHooks {
+  onReceive?: (request: ReceivedRequest) => void | Promise<void>;
+  onApplied?: (request: RecordedRequest) => void;
 }
 
 export interface SsmEndpointOptions {
@@ -98,6 +122,7 @@ export interface SsmEndpoint {
   /** A snapshot of the store, keyed by parameter name. */
   readonly parameters: ReadonlyMap<string, StoredParameter>;
   readonly faults: SsmFaults;
+  readonly hooks: SsmHooks;
   /** Requests for one operation, in arrival order. */
   requestsFor(operation: string): RecordedRequest[];
   /** Forgets every parameter, recorded request and fault. */
@@ -159,6 +184,8 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions = {}): Promise<S
   const store = new Map<string, ParameterRecord>();
   const requests: RecordedRequest[] = [];
   let rules: FaultRule[] = [];
+  const timing = createTimingFaults();
+  const hooks: SsmHooks = {};
   const timers = new Set<NodeJS.Timeout>();
   const sockets = new Set<Socket>();
 
@@ -496,8 +523,10 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions = {}): Promise<S
     delayNext(count, ms, operation) {
       addRule({ kind: 'delay', remaining: count, operation, delayMs: ms });
     },
+    ...timing.api,
     clear: () => {
       rules = [];
+      timing.clear();
     },
   };
 
@@ -562,16 +591,40 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions = {}): Promise<S
     return parsed as Body;
   }
 
-  function answer(res: ServerResponse, record: RecordedRequest, handler: Handler | undefined, body: Body | null): void {
+  /** Runs the request against the store; the answer is sent by the caller, now or later. */
+  function apply(record: RecordedRequest, handler: Handler | undefined, body: Body | null): { status: number; payload: unknown } {
+    let result: { status: number; payload: unknown };
     try {
       if (!handler || body === null) {
         throw new SsmServiceError('InvalidAction', `The action ${record.operation || '(none)'} is not valid for this endpoint`);
       }
-      send(res, record, 200, handler(body));
+      result = { status: 200, payload: handler(body) };
     } catch (error) {
-      if (error instanceof SsmServiceError) sendError(res, record, error);
-      else send(res, record, 500, { __type: 'InternalServerError', message: 'Test endpoint failure' });
+      result =
+        error instanceof SsmServiceError
+          ? { status: error.status, payload: { __type: error.type, message: error.message } }
+          : { status: 500, payload: { __type: 'InternalServerError', message: 'Test endpoint failure' } };
     }
+    // The status the answer will carry, known before it is sent (onApplied may want it).
+    record.status = result.status;
+    hooks.onApplied?.(record);
+    return result;
+  }
+
+  function answer(res: ServerResponse, record: RecordedRequest, handler: Handler | undefined, body: Body | null): void {
+    const { status, payload } = apply(record, handler, body);
+    send(res, record, status, payload);
+  }
+
+  /** A timer that close() and reset() cancel (the request then never gets an answer). */
+  function wait(ms: number): Promise<void> {
+    return new Promise((resolveWait) => {
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        resolveWait();
+      }, ms);
+      timers.add(timer);
+    });
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -595,8 +648,16 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions = {}): Promise<S
       early = error instanceof SsmServiceError ? error : new SsmServiceError('SerializationException', 'Unreadable request');
     }
 
+    if (!early && hooks.onReceive) await hooks.onReceive({ operation, body });
     const fault = early ? undefined : takeFault(operation);
-    const record: RecordedRequest = { operation, body, signed, fault: fault?.kind, status: 0 };
+    const plan = early || fault ? undefined : timing.plan(operation, body);
+    const record: RecordedRequest = {
+      operation,
+      body,
+      signed,
+      fault: fault?.kind ?? (plan?.lateAnswerMs === undefined ? undefined : 'late'),
+      status: 0,
+    };
     requests.push(record);
     const finish = (): void => {
       opts.onRequest?.(record);
@@ -634,8 +695,17 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions = {}): Promise<S
         timers.add(timer);
         return;
       }
-      default:
-        answer(res, record, handler, body);
+      default: {
+        if (plan === undefined) {
+          answer(res, record, handler, body);
+          break;
+        }
+        if (plan.beforeApplyMs > 0) await wait(plan.beforeApplyMs);
+        const result = apply(record, handler, body);
+        // Applied now; answered only after the late-answer wait, when one was asked for.
+        if (plan.lateAnswerMs !== undefined && plan.lateAnswerMs > 0) await wait(plan.lateAnswerMs);
+        send(res, record, result.status, result.payload);
+      }
     }
     finish();
   }
@@ -694,11 +764,15 @@ export async function startSsmEndpoint(opts: SsmEndpointOptions = {}): Promise<S
       return snapshot;
     },
     faults,
+    hooks,
     requestsFor: (operation) => requests.filter((r) => r.operation === operation),
     reset() {
       store.clear();
       requests.length = 0;
       rules = [];
+      timing.clear();
+      delete hooks.onReceive;
+      delete hooks.onApplied;
       clearTimers();
     },
     async close() {

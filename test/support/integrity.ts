@@ -1,0 +1,129 @@
+/**
+ * The at-rest integrity check for OAuth connections, the property every race, timeout and crash
+ * test ends with. For each tenant and connector:
+ *
+ * - I1: the installation is active ⇔ its access token is in the secret backend ⇔ that token is
+ *   the one live grant Plugboard holds for it (and the non-sensitive token type goes with it).
+ * - I2: every grant the provider issued to Plugboard is held (I1), revoked at the provider, or
+ *   queued for revocation with a durable retry.
+ *
+ * It reads three independent sources of truth: the database (raw SQL, not the ORM, so a cached
+ * entity cannot hide a row), the secret backend's contents (the loopback SSM endpoint's store, or
+ * the SecretStore), and the provider's record of every token it issued (the sandbox). Violations
+ * name tokens by a short hash only: a failure message is a log too.
+ */
+import { createHash } from 'node:crypto';
+import type { SecretStore } from '../../server/secrets/secret-store.js';
+import type { SsmEndpoint } from './ssm-endpoint.js';
+
+/** A token as the provider recorded it: `sandbox.tokens()` of the Intercom sandbox. */
+export interface IssuedGrant {
+  token: string;
+  revoked: boolean;
+}
+
+/** Reads the access token the secret backend holds for a tenant, as plaintext; null when none. */
+export type HeldTokenReader = (tenantId: string) => Promise<string | null>;
+
+export type Query = <T extends Record<string, unknown> = Record<string, unknown>>(text: string, values?: unknown[]) => Promise<T[]>;
+
+export interface IntegrityInput {
+  sql: Query;
+  /** The tenants whose connections the provider's grants belong to. */
+  tenantIds: readonly string[];
+  heldToken: HeldTokenReader;
+  /**
+   * Every grant the provider issued. The check assumes the provider served only these tenants
+   * (reset the sandbox between tests), so a live grant no listed tenant holds is an orphan.
+   */
+  issued: readonly IssuedGrant[];
+  connector?: string;
+  /** The non-sensitive key that lives and dies with the token. Default `INTERCOM_TOKEN_TYPE`. */
+  tokenTypeKey?: string;
+  /**
+   * Tokens queued for revocation with a durable retry (I2's third way out). Today nothing queues
+   * revocations; a job queue fills this in.
+   */
+  queuedForRevocation?: () => Promise<Iterable<string>>;
+}
+
+export interface IntegrityReport {
+  /** Grants live at the provider that nothing holds and nothing will revoke, as `#hash`. */
+  orphans: string[];
+  /** Each inconsistency between installation, secret backend, token type and provider. */
+  halfStates: string[];
+  /** Short hashes of the tokens the backends hold, per tenant (for messages). */
+  held: Record<string, string | null>;
+  live: number;
+  revoked: number;
+}
+
+/** A token's stand-in in messages: 8 hex digits of its SHA-256. */
+export function shortHash(token: string): string {
+  return `#${createHash('sha256').update(token).digest('hex').slice(0, 8)}`;
+}
+
+export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityReport> {
+  const connector = input.connector ?? 'intercom';
+  const tokenTypeKey = input.tokenTypeKey ?? 'INTERCOM_TOKEN_TYPE';
+  const issuedByToken = new Map(input.issued.map((g) => [g.token, g]));
+  const queued = new Set(input.queuedForRevocation ? await input.queuedForRevocation() : []);
+  const halfStates: string[] = [];
+  const heldTokens = new Set<string>();
+  const held: Record<string, string | null> = {};
+
+  for (const tenantId of input.tenantIds) {
+    const rows = await input.sql<{ status: string }>(
+      'select status from connector_installations where tenant_id = $1 and type = $2',
+      [tenantId, connector],
+    );
+    const typeRows = await input.sql<{ n: string }>(
+      'select count(*) as n from config_values where tenant_id = $1 and key = $2',
+      [tenantId, tokenTypeKey],
+    );
+    const token = await input.heldToken(tenantId);
+    held[tenantId] = token === null ? null : shortHash(token);
+    const active = rows[0]?.status === 'active';
+    const status = rows[0] ? `${rows[0].status}` : 'absent';
+    const hasTokenType = Number(typeRows[0]?.n ?? 0) > 0;
+    const who = `tenant ${tenantId.slice(0, 8)}`;
+
+    if (active && token === null) halfStates.push(`${who}: installation active but no access token in the secret backend`);
+    if (!active && token !== null) {
+      halfStates.push(`${who}: access token ${shortHash(token)} in the secret backend but the installation is ${status}`);
+    }
+    if (active && !hasTokenType) halfStates.push(`${who}: installation active but ${tokenTypeKey} missing`);
+    if (!active && hasTokenType) halfStates.push(`${who}: ${tokenTypeKey} present but the installation is ${status}`);
+    if (token !== null) {
+      heldTokens.add(token);
+      const grant = issuedByToken.get(token);
+      if (!grant) halfStates.push(`${who}: held token ${shortHash(token)} was never issued by the provider`);
+      else if (grant.revoked) halfStates.push(`${who}: held token ${shortHash(token)} is revoked at the provider`);
+    }
+  }
+
+  const liveGrants = input.issued.filter((g) => !g.revoked);
+  const orphans = liveGrants.filter((g) => !heldTokens.has(g.token) && !queued.has(g.token)).map((g) => shortHash(g.token));
+  return { orphans, halfStates, held, live: liveGrants.length, revoked: input.issued.length - liveGrants.length };
+}
+
+/** One line for a failure message or a recorded "before" figure; never a token. */
+export function describeReport(report: IntegrityReport): string {
+  const lines = [
+    `orphans: ${report.orphans.length}${report.orphans.length ? ` (${report.orphans.join(', ')})` : ''}`,
+    `half-states: ${report.halfStates.length}`,
+    ...report.halfStates.map((s) => `  - ${s}`),
+    `grants: ${report.live} live, ${report.revoked} revoked; held: ${JSON.stringify(report.held)}`,
+  ];
+  return lines.join('\n');
+}
+
+/** The token under `${prefix}/${tenantId}/api-key/${key}` in the loopback SSM endpoint's store. */
+export function heldInSsm(endpoint: SsmEndpoint, key = 'INTERCOM_ACCESS_TOKEN', prefix = ''): HeldTokenReader {
+  return (tenantId) => Promise.resolve(endpoint.parameters.get(`${prefix}/${tenantId}/api-key/${key}`)?.value ?? null);
+}
+
+/** The token as the SecretStore reads it (any backend). A read that fails fails the check. */
+export function heldInSecretStore(store: SecretStore, key: 'INTERCOM_ACCESS_TOKEN' = 'INTERCOM_ACCESS_TOKEN'): HeldTokenReader {
+  return async (tenantId) => (await store.get(tenantId, key))?.reveal() ?? null;
+}
