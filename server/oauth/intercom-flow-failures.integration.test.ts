@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { type TRPCError } from '@trpc/server';
 import { describe, expect, it, vi } from 'vitest';
 import { signIn } from '../auth/sessions.js';
+import { reconcile } from '../connections/reconciler.js';
 import type { AppServices } from '../services.js';
 import { callerFor, signedInUser, TEST_PASSWORD } from '../../test/support/factories.js';
 import { OAuthStateError } from './state.js';
@@ -452,6 +453,23 @@ describe('the secret backend fails mid-exchange', () => {
     // is not wanted: it should be queued for revocation now, not left pending for the reconciler.
     expect.soft(reasonOf(error)).toBe('storage_failed');
     expect.soft((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['active', 'revoking']);
+    // Nothing was written, so no intent needs to outlive the request.
+    expect.soft(await intentRows(session.tenantId)).toEqual([]);
+
+    // Either way, once reads work again the reconciler's pass and the jobs leave it settled:
+    // the first connection intact, the new grant revoked, no intent, no key of it left.
+    await reconcile(services);
+    await runJobs(services);
+    expect((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['active', 'revoked']);
+    expect(await intentRows(session.tenantId)).toEqual([]);
+    expect(sandbox.tokens()).toEqual([
+      { token: first, revoked: false },
+      { token: expect.any(String), revoked: true },
+    ]);
+    const [firstGrant] = await grantRows(session.tenantId);
+    expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(firstGrant?.id ?? '')].sort());
+    expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
+    await expectConsistent(services, session.tenantId);
   });
 });
 
