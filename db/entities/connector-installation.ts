@@ -42,14 +42,13 @@ export const ConnectorInstallation = defineEntity({
      * write whose answer never came); the reconciler sets it right and back to true.
      */
     keySynced: p.boolean().default(true),
-    /** An operation's intent is open on this connection (read by the status query only). */
+    /** An operation's intent is open on this connection: an indexed EXISTS in the same query. */
     changeInProgress: p
       .boolean()
       .formula(
         (alias) =>
           `exists (select 1 from connection_intents ci where ci.tenant_id = ${alias}.tenant_id and ci.connector = ${alias}.type)`,
-      )
-      .lazy(),
+      ),
   },
   uniques: [{ properties: ['tenant', 'type'], name: 'connector_installations_tenant_id_type_unique' }],
   checks: [{ name: 'valid_connector_type', expression: validConnectorTypeExpression }],

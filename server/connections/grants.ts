@@ -61,15 +61,17 @@ export async function receiveGrant(
         return false;
       },
     );
+    if (revoked && isOutcomeUnknown(error)) {
+      // The write may have landed after all: remove what it left (a dead token if anything).
+      await services.secrets.deleteGrantToken(scope.tenantId, grant.secretKey).catch((deleteError: unknown) => {
+        log.warn({ err: deleteError, grantId: id }, 'removing the key of a revoked grant failed');
+      });
+    }
     await em.transactional(async (tx) => {
       const row = await tx.findOneOrFail(ConnectorGrant, { id });
-      if (revoked && !isOutcomeUnknown(error)) {
-        tx.assign(row, { status: 'revoked', finishedAt: new Date() });
-      } else {
-        // Revoked but the token may have landed in the backend after all, or not revoked:
-        // the job deletes the key, revoking first when it still can.
-        await markRevoking(tx, row);
-      }
+      if (revoked) tx.assign(row, { status: 'revoked', finishedAt: new Date() });
+      // Not revoked: the job revokes from whatever reached the backend, or records that nothing did.
+      else await markRevoking(tx, row);
     });
     throw new GrantStorageError('The new grant could not be stored', { cause: error });
   }

@@ -75,6 +75,7 @@ export async function activateGrant(
 ): Promise<{ reconnect: boolean; keySynced: boolean }> {
   const { secrets, orm } = services;
   const keys = storageKeys(scope.connector);
+  const progress: Progress = { intentId: null, keyTouched: false };
   try {
     return await withConnectionLock(orm, scope.tenantId, scope.connector, async (tx) => {
       const installation = await loadInstallation(tx, scope);
@@ -83,6 +84,7 @@ export async function activateGrant(
       if (grant.status !== 'pending') throw new Error(`grant ${grant.id} is ${grant.status}, not pending`);
       const current = installation?.status === 'active' ? (installation.grant?.getEntity() ?? null) : null;
       const intentId = await writeIntent(orm, scope, 'activate', grant.id);
+      progress.intentId = intentId;
 
       // Whatever the key holds now is either the current grant's token or one nobody accounts
       // for; the latter is adopted and revoked rather than silently overwritten.
@@ -95,6 +97,7 @@ export async function activateGrant(
       }
 
       let keySynced = true;
+      progress.keyTouched = true;
       try {
         await secrets.save(scope.tenantId, keys.accessToken, input.token);
       } catch (error) {
@@ -133,7 +136,7 @@ export async function activateGrant(
       return { reconnect: Boolean(installation), keySynced };
     });
   } catch (error) {
-    throw await afterFailedChange(services, scope, log, error, input.grantId);
+    throw await afterFailedChange(services, scope, log, error, progress, input.grantId);
   }
 }
 
@@ -150,12 +153,13 @@ export async function deactivate(
 ): Promise<{ wasActive: boolean; keySynced: boolean }> {
   const { secrets, orm } = services;
   const keys = storageKeys(scope.connector);
-  let intentId: string | null = null;
+  const progress: Progress = { intentId: null, keyTouched: false };
   try {
     return await withConnectionLock(orm, scope.tenantId, scope.connector, async (tx) => {
       const installation = await loadInstallation(tx, scope);
       const active = installation?.status === 'active';
-      intentId = await writeIntent(orm, scope, 'disconnect', null);
+      const intentId = await writeIntent(orm, scope, 'disconnect', null);
+      progress.intentId = intentId;
       const stored = await readOrRefuse(() => secrets.get(scope.tenantId, keys.accessToken));
       let grant = active ? (installation?.grant?.getEntity() ?? null) : null;
       if (grant) {
@@ -176,6 +180,7 @@ export async function deactivate(
 
       let keySynced = true;
       if (stored) {
+        progress.keyTouched = true;
         try {
           await secrets.delete(scope.tenantId, [keys.accessToken]);
         } catch (error) {
@@ -208,22 +213,46 @@ export async function deactivate(
   } catch (error) {
     if (error instanceof TokenUnreadableError) {
       // Nothing was written: the intent goes, the token stays where it is.
-      if (intentId) await orm.em.fork().nativeDelete(ConnectionIntent, { id: intentId });
+      if (progress.intentId) await orm.em.fork().nativeDelete(ConnectionIntent, { id: progress.intentId });
       throw error;
     }
-    throw await afterFailedChange(services, scope, log, error);
+    throw await afterFailedChange(services, scope, log, error, progress);
   }
 }
 
-/** Puts the key back in line with what the database says, and turns the failure into an answer. */
+/** How far a change got before it failed: whether the connection's key may have been touched. */
+interface Progress {
+  intentId: string | null;
+  keyTouched: boolean;
+}
+
+/**
+ * Turns a failed change into an answer. If the key was never touched nothing changed: the
+ * intent goes and an unused grant is queued for revocation. Otherwise the key is put back in
+ * line with what the database says (repair.ts).
+ */
 async function afterFailedChange(
   services: AppServices,
   scope: GrantScope,
   log: Logger,
   error: unknown,
+  progress: Progress,
   grantToAbandon?: string,
 ): Promise<Error> {
   log.error({ err: error }, 'changing the connection failed; restoring the previous state');
+  if (!progress.keyTouched) {
+    try {
+      await services.orm.em.fork().transactional(async (tx) => {
+        if (progress.intentId) await tx.nativeDelete(ConnectionIntent, { id: progress.intentId });
+        const grant = grantToAbandon ? await tx.findOne(ConnectorGrant, { id: grantToAbandon }) : null;
+        if (grant?.status === 'pending') await markRevoking(tx, grant);
+      });
+    } catch (cleanupError) {
+      // Left to the reconciler (the intent, or the grant's pending timeout); the key is intact.
+      log.error({ err: cleanupError }, 'clearing a failed change failed');
+    }
+    return new ConnectionChangeError(true, { cause: error });
+  }
   const restored = await repairConnection(services, scope, log, { grantToAbandon }).then(
     () => true,
     (repairError: unknown) => {

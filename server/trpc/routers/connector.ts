@@ -88,10 +88,10 @@ export function connectorRouter(connector: ConnectorId) {
         const installation = await ctx.em.findOne(
           ConnectorInstallation,
           { tenant: ctx.tenantId, type: connector },
-          { populate: ['installedBy', 'disconnectedBy', 'changeInProgress'], strategy: 'joined' },
+          { populate: ['installedBy', 'disconnectedBy'], strategy: 'joined' },
         );
         const active = installation?.status === 'active';
-        const finishing = installation ? !installation.keySynced || Boolean(installation.changeInProgress) : false;
+        const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
         return {
           connector,
           configured: config.configured,
