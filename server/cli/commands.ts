@@ -4,7 +4,9 @@ import { listInstallations } from '../installations/service.js';
 import { LocalSecretBackend } from '../secrets/local-backend.js';
 import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
+import { checkIntegrityCommand } from './integrity-command.js';
 import { type CliInput, type Output, PasswordInputError, readPassword } from './password-input.js';
+import { table } from './table.js';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -45,12 +47,6 @@ async function tenantOf(services: AppServices, values: Record<string, string | b
   const tenant = await findTenant(services.orm.em.fork(), ref);
   if (!tenant) throw new Error(`No tenant "${ref}".`);
   return tenant;
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd();
-  return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 /** `--password` (warned about), `--password-stdin`, or a prompt: see password-input.ts. */
@@ -224,6 +220,7 @@ export const commands: Record<string, Command> = {
       };
     },
   },
+  'check:integrity': checkIntegrityCommand,
   'secrets:reencrypt': {
     usage: '[--batch-size <rows>]',
     options: { 'batch-size': { type: 'string', default: '200' } },
