@@ -10,7 +10,13 @@ import { useTRPC } from './trpc';
 
 export function useConnectorStatus(connector: RoutedConnectorId, initialData?: ConnectorStatus) {
   const trpc = useTRPC();
-  return useQuery(trpc[connector].status.queryOptions(undefined, { initialData }));
+  return useQuery(
+    trpc[connector].status.queryOptions(undefined, {
+      initialData,
+      // While a change is being finished in the background, follow it until it lands.
+      refetchInterval: (query) => (query.state.data?.finishing ? 2000 : false),
+    }),
+  );
 }
 
 /** Disconnects, then refreshes this connector's status, its events and the catalog. */

@@ -20,6 +20,15 @@ export const FLOW_MESSAGES: Record<string, { tone: 'info' | 'error'; text: (name
   provider_malformed: { tone: 'error', text: (name) => `${name} sent an answer we could not read. Please try again.` },
   identify_failed: { tone: 'error', text: (name) => `${name} did not let us read the workspace. Please try again.` },
   storage_failed: { tone: 'error', text: () => 'We could not save the connection securely. Nothing was changed; please try again.' },
+  storage_incomplete: {
+    tone: 'error',
+    text: () => 'We could not save the change. We are restoring the previous state in the background; this page will update.',
+  },
+  token_unreadable: {
+    tone: 'error',
+    text: () =>
+      'The stored token could not be read, so it could not be revoked. Nothing was changed. Check the secret backend and try again.',
+  },
   not_configured: { tone: 'error', text: (name) => `${name} is not configured on this server yet.` },
   forbidden: { tone: 'error', text: () => 'Only an admin of this workspace can connect an integration.' },
   unknown: { tone: 'error', text: () => 'Something went wrong while connecting. Please try again.' },

@@ -63,6 +63,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return json({ message: 'Unknown action.' }, { status: 400 });
 }
 
+const EVENT_LABELS: Record<string, string> = {
+  connected: 'Connected',
+  reconnected: 'Reconnected',
+  disconnected: 'Disconnected',
+  revocation_failed: 'Revoking an old token failed; revoke it at the provider',
+};
+
 function formatDate(iso: string | null): string {
   if (!iso) return '';
   return new Date(iso).toLocaleString('en', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC';
@@ -119,6 +126,17 @@ export default function ConnectorPage() {
         <p className="tagline">{connector.tagline}</p>
 
         {params.get('success') === 'true' && status.connected ? (
+          <p className="alert success" role="status">
+            Connected to {status.workspace?.name}.
+          </p>
+        ) : null}
+        {status.finishing || (params.get('finishing') === 'true' && !status.connected) ? (
+          <p className="alert info" role="status">
+            We are finishing the connection with {connector.name}; this page will update.{' '}
+            <Link to={`/integrations/${id}`}>Refresh</Link>
+          </p>
+        ) : null}
+        {params.get('finishing') === 'true' && status.connected && !status.finishing ? (
           <p className="alert success" role="status">
             Connected to {status.workspace?.name}.
           </p>
@@ -254,7 +272,7 @@ export default function ConnectorPage() {
                 {events.map((e) => (
                   <tr key={e.id}>
                     <td>{formatDate(e.at)}</td>
-                    <td>{e.action === 'disconnected' ? 'Disconnected' : e.action === 'reconnected' ? 'Reconnected' : 'Connected'}</td>
+                    <td>{EVENT_LABELS[e.action]}</td>
                     <td>{e.actorEmail}</td>
                     <td>{e.workspaceName ?? ''}</td>
                   </tr>

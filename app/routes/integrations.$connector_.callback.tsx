@@ -1,7 +1,7 @@
 /**
  * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
  * `exchange` procedure and answers with a redirect to the connector page, with
- * `?success=true` or `?error=<reason>` (a 404 for an unknown connector). Nothing else renders
+ * `?success=true`, `?finishing=true` or `?error=<reason>` (a 404 for an unknown connector). Nothing else renders
  * here, and `Referrer-Policy: no-referrer` keeps the code out of any Referer header.
  */
 import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
@@ -54,7 +54,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (!code || !state) return back('error=invalid_request');
 
   try {
-    await connectorCaller(context, connector).exchange({ code, state });
+    const { finishing } = await connectorCaller(context, connector).exchange({ code, state });
+    // The secret backend has not answered yet: the page says so and follows the status.
+    if (finishing) return back('finishing=true');
   } catch (error) {
     // A connector in the catalog without a router: no such procedure, so no such page.
     if (toFailure(error).code === 'NOT_FOUND') throw notFound();
