@@ -8,21 +8,33 @@
  *   the one live grant Plugboard holds for it.
  * - I2: every grant the provider issued is held (I1), revoked, or queued for a durable revocation.
  *
- * Each scenario prints `[integrity] <scenario>: orphans=N halfStates=M`. The flow these run
- * against does not hold the invariants yet, so the suite only runs with INTEGRITY_REPRO=1; the
- * change that makes the flow hold them removes the gate.
+ * Each scenario first checks the state callers left (a grant nothing holds must be queued for
+ * revocation), then runs the revocation and repair jobs until none is queued, and checks again:
+ * nothing may be left waiting, and the operator's check (`checkIntegrity` in
+ * server/connections/integrity.ts) must be clean. Figures print as
+ * `[integrity] <scenario>: orphans=N halfStates=M queued=Q`.
  * The process-level cases (a server killed mid-flow, two instances) are in
  * integrity-processes.integration.test.ts.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import type { SessionUser } from '../auth/sessions.js';
+import { checkIntegrity as operatorCheck } from '../connections/integrity.js';
+import { reconcile } from '../connections/reconciler.js';
 import type { AppServices } from '../services.js';
 import { SsmSecretBackend } from '../secrets/ssm-backend.js';
 import { withConnectionWritesFailing } from '../../test/support/db-faults.js';
 import { callerFor, makeTenant, signedInUser } from '../../test/support/factories.js';
-import { checkIntegrity, heldInSsm, type IntegrityReport } from '../../test/support/integrity.js';
-import { addToTally, expectIntact, expectTallyIntact, newTally } from '../../test/support/integrity-expect.js';
+import { checkIntegrity, heldInSsm, revokingInSsm, settleJobs, type IntegrityReport } from '../../test/support/integrity.js';
+import {
+  addToTally,
+  expectIntact,
+  expectOperatorClean,
+  expectTallyIntact,
+  newTally,
+  recordFigures,
+} from '../../test/support/integrity-expect.js';
 import {
   CLIENT_ID,
   CLIENT_SECRET,
@@ -30,8 +42,15 @@ import {
   connect,
   db,
   endpoint,
+  grantRows,
+  intentRows,
+  installationRows,
   logs,
   output,
+  queuedJobs,
+  reasonOf,
+  rejection,
+  runJobs,
   sandbox,
   servicesFor,
   type Caller,
@@ -39,6 +58,8 @@ import {
 import { testServices } from '../../test/support/database.js';
 
 const ACCESS_TOKEN = /\/api-key\/INTERCOM_ACCESS_TOKEN$/;
+/** Revocation retries one second apart (then 2, 4, ...), so a scenario with retries settles quickly. */
+const FAST_RETRIES = { REVOKE_RETRY_BASE_SECONDS: '1' };
 
 /** The integrity report for these tenants, over the grants issued since `issuedFrom`. */
 function integrity(tenantIds: string[], issuedFrom = 0): Promise<IntegrityReport> {
@@ -47,7 +68,20 @@ function integrity(tenantIds: string[], issuedFrom = 0): Promise<IntegrityReport
     tenantIds,
     heldToken: heldInSsm(endpoint),
     issued: sandbox.tokens().slice(issuedFrom),
+    queuedForRevocation: revokingInSsm(db.sql, endpoint, tenantIds),
   });
+}
+
+/**
+ * Runs the revocation and repair jobs (retries included) until none is queued, within
+ * `timeoutMs`, and returns the integrity report at rest after asserting the operator's check is
+ * clean for every tenant.
+ */
+async function atRest(services: AppServices, tenantIds: string[], label: string, issuedFrom = 0, timeoutMs = 30_000) {
+  const settled = await settleJobs(db.sql, { runDue: () => runJobs(services), timeoutMs });
+  expect(settled.left, `${label}: jobs still queued after ${settled.ms} ms`).toEqual([]);
+  for (const tenantId of tenantIds) expectOperatorClean(await operatorCheck(services, { tenantId }), label, { settled: true });
+  return integrity(tenantIds, issuedFrom);
 }
 
 /** A tenant with `admins` signed-in admins. */
@@ -93,22 +127,42 @@ async function reconnect(caller: Caller): Promise<unknown> {
   return caller.intercom.exchange({ code, state });
 }
 
-describe.skipIf(!process.env.INTEGRITY_REPRO)('lost grants (run with INTEGRITY_REPRO=1)', () => {
-  it('Reconnect racing Disconnect by two admins, SSM latency 0–300 ms, 50 times', { timeout: 240_000 }, async () => {
+const uninstallStatuses = () => sandbox.log.filter((r) => r.path.endsWith('/auth/uninstall')).map((r) => r.status);
+
+describe('lost grants', () => {
+  it('Reconnect racing Disconnect by two admins, SSM latency 0–150 ms, 50 times', { timeout: 120_000 }, async () => {
     const services = servicesFor('ssm');
-    const tally = newTally();
+    const answered = newTally();
+    const rested = newTally();
+    const orders = { reconnectFirst: 0, disconnectFirst: 0 };
     for (let i = 0; i < 50; i += 1) {
       const issuedFrom = sandbox.tokens().length;
       const { tenantId, sessions } = await tenantWithAdmins(services, 2);
       const [a, b] = sessions.map((s) => callerFor(services, s)) as [Caller, Caller];
       await connect(a);
       const { state, code } = await authorize(a);
-      endpoint.faults.latency({ minMs: 0, maxMs: 300 });
-      await settle([a.intercom.exchange({ code, state }), b.intercom.disconnect()]);
+      endpoint.faults.latency({ minMs: 0, maxMs: 150 });
+      // The exchange calls the provider twice and SSM once before it takes the connection's lock,
+      // so Disconnect starts up to 300 ms late: either may reach the lock first.
+      const disconnectAfter = Math.floor(Math.random() * 300);
+      const results = await settle([
+        a.intercom.exchange({ code, state }),
+        sleep(disconnectAfter).then(() => b.intercom.disconnect()),
+      ]);
       endpoint.faults.clear();
-      addToTally(tally, await integrity([tenantId], issuedFrom));
+      // Serialised per connection, both succeed whichever goes first.
+      expect(results.map((r) => r.status)).toEqual(['fulfilled', 'fulfilled']);
+      const [row] = await installationRows(tenantId);
+      orders[row?.status === 'active' ? 'disconnectFirst' : 'reconnectFirst'] += 1;
+      addToTally(answered, await integrity([tenantId], issuedFrom));
+      addToTally(rested, await atRest(services, [tenantId], `race ${i}`, issuedFrom));
     }
-    expectTallyIntact(tally, 'reconnect vs disconnect x50');
+    expectTallyIntact(answered, 'reconnect vs disconnect x50, as answered');
+    expectTallyIntact(rested, 'reconnect vs disconnect x50, after the jobs');
+    expect(rested.queued, 'every grant not held is revoked once the jobs ran').toBe(0);
+    console.log(`[integrity] reconnect vs disconnect x50 orders: ${JSON.stringify(orders)}`);
+    expect(orders.reconnectFirst, 'the race must go both ways to mean anything').toBeGreaterThan(0);
+    expect(orders.disconnectFirst, 'the race must go both ways to mean anything').toBeGreaterThan(0);
   });
 
   for (const attempts of [5, 20]) {
@@ -120,61 +174,88 @@ describe.skipIf(!process.env.INTEGRITY_REPRO)('lost grants (run with INTEGRITY_R
       const started = [];
       for (let i = 0; i < attempts; i += 1) started.push(await authorize(caller));
       endpoint.faults.latency({ minMs: 0, maxMs: 100 });
-      await settle(started.map(({ code, state }) => caller.intercom.exchange({ code, state })));
+      const results = await settle(started.map(({ code, state }) => caller.intercom.exchange({ code, state })));
       endpoint.faults.clear();
-      expectIntact(await integrity([tenantId], issuedFrom), `${attempts} parallel completions`);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(attempts);
+      expectIntact(await integrity([tenantId], issuedFrom), `${attempts} parallel completions, as answered`);
+      const rest = await atRest(services, [tenantId], `${attempts} parallel completions`, issuedFrom);
+      expectIntact(rest, `${attempts} parallel completions, after the jobs`, { settled: true });
+      // One grant is the connection's; the other attempts' grants are revoked at the provider.
+      expect(rest.live).toBe(1);
+      expect(rest.revoked).toBe(attempts - 1);
+      expect((await grantRows(tenantId)).map((g) => g.status).sort()).toEqual(
+        ['active', ...Array<string>(attempts - 1).fill('revoked')].sort(),
+      );
     });
   }
 
-  it('SSM applies the token write but answers after the client timed out, on first connect', { timeout: 60_000 }, async () => {
-    const services = servicesWithSsmTimeout(300);
-    const { tenantId, sessions } = await tenantWithAdmins(services, 1);
-    const caller = callerFor(services, sessions[0] as SessionUser);
-    endpoint.faults.lateAnswerNext(4, 1000, 'PutParameter', ACCESS_TOKEN);
-    await settle([reconnect(caller)]);
-    endpoint.faults.clear();
-    expect(endpoint.requests.some((r) => r.fault === 'late'), 'the late answer was served').toBe(true);
-    expectIntact(await integrity([tenantId]), 'SSM late answer on first connect');
-  });
+  for (const when of ['first connect', 'reconnect'] as const) {
+    it(`SSM applies the token write but answers after the client timed out, on ${when}`, { timeout: 60_000 }, async () => {
+      const services = servicesWithSsmTimeout(300);
+      const { tenantId, sessions } = await tenantWithAdmins(services, 1);
+      const caller = callerFor(services, sessions[0] as SessionUser);
+      if (when === 'reconnect') await connect(caller);
+      endpoint.faults.lateAnswerNext(4, 1000, 'PutParameter', ACCESS_TOKEN);
+      const [result] = await settle([reconnect(caller)]);
+      endpoint.faults.clear();
+      expect(endpoint.requests.some((r) => r.fault === 'late'), 'the late answer was served').toBe(true);
+      // Recorded, and honest that the key is not confirmed yet: the repair job confirms it.
+      expect(result).toMatchObject({ status: 'fulfilled', value: { success: true, finishing: true } });
+      expect(await queuedJobs()).toContainEqual(expect.objectContaining({ task_identifier: 'repair_connection' }));
+      const label = `SSM late answer on ${when}`;
+      expectIntact(await integrity([tenantId]), `${label}, as answered`);
+      expectIntact(await atRest(services, [tenantId], label), `${label}, after the jobs`, { settled: true });
+      expect(await installationRows(tenantId)).toMatchObject([{ status: 'active' }]);
+    });
+  }
 
-  it('SSM applies the token write but answers after the client timed out, on reconnect', { timeout: 60_000 }, async () => {
-    const services = servicesWithSsmTimeout(300);
+  it('the provider fails the revocation after Disconnect three times (HTTP 500), then accepts it', { timeout: 60_000 }, async () => {
+    const services = servicesFor('ssm', FAST_RETRIES);
     const { tenantId, sessions } = await tenantWithAdmins(services, 1);
     const caller = callerFor(services, sessions[0] as SessionUser);
     await connect(caller);
-    endpoint.faults.lateAnswerNext(4, 1000, 'PutParameter', ACCESS_TOKEN);
-    await settle([reconnect(caller)]);
-    endpoint.faults.clear();
-    expect(endpoint.requests.some((r) => r.fault === 'late'), 'the late answer was served').toBe(true);
-    expectIntact(await integrity([tenantId]), 'SSM late answer on reconnect');
+    for (let i = 0; i < 3; i += 1) sandbox.faults.next('uninstall', { status: 500 });
+    const [result] = await settle([caller.intercom.disconnect()]);
+    // Disconnect never waits for the provider: recorded at once, the job revokes.
+    expect(result).toMatchObject({ status: 'fulfilled', value: { success: true, finishing: false } });
+    expect(uninstallStatuses()).toEqual([]);
+    expectIntact(await integrity([tenantId]), 'revoke fails 3 times after disconnect, as answered');
+    expectIntact(await atRest(services, [tenantId], 'revoke retried'), 'revoke fails 3 times after disconnect, after the jobs', {
+      settled: true,
+    });
+    expect(uninstallStatuses()).toEqual([500, 500, 500, 200]);
+    expect(await grantRows(tenantId)).toMatchObject([{ status: 'revoked', revoke_attempts: 3 }]);
+    expect(sandbox.tokens()).toMatchObject([{ revoked: true }]);
   });
 
-  it('the provider fails the revocation on Disconnect (HTTP 500)', async () => {
+  it('reading the token for revocation fails on Disconnect, after every retry: refused, nothing changes', async () => {
     const services = servicesFor('ssm');
     const { tenantId, sessions } = await tenantWithAdmins(services, 1);
     const caller = callerFor(services, sessions[0] as SessionUser);
-    await connect(caller);
-    sandbox.faults.next('uninstall', { status: 500 });
-    await settle([caller.intercom.disconnect()]);
-    expectIntact(await integrity([tenantId]), 'revoke fails on disconnect');
-  });
-
-  it('reading the token for revocation fails on Disconnect, after every retry', async () => {
-    const services = servicesFor('ssm');
-    const { tenantId, sessions } = await tenantWithAdmins(services, 1);
-    const caller = callerFor(services, sessions[0] as SessionUser);
-    await connect(caller);
+    const token = await connect(caller);
+    const before = await installationRows(tenantId);
     endpoint.faults.failNext(4, { status: 500 }, 'GetParameter');
-    await settle([caller.intercom.disconnect()]);
+    const error = await rejection(caller.intercom.disconnect(), 'intercom.disconnect');
     endpoint.faults.clear();
-    expectIntact(await integrity([tenantId]), 'token read fails on disconnect');
+    expect(error.code).toBe('PRECONDITION_FAILED');
+    expect(reasonOf(error)).toBe('token_unreadable');
+    expect(await installationRows(tenantId)).toEqual(before);
+    expect(await grantRows(tenantId)).toMatchObject([{ status: 'active' }]);
+    expect(await intentRows(tenantId)).toEqual([]);
+    expect(await queuedJobs()).toEqual([]);
+    expect(endpoint.parameters.get(`/${tenantId}/api-key/INTERCOM_ACCESS_TOKEN`)?.value === token).toBe(true);
+    expect(sandbox.tokens()).toMatchObject([{ revoked: false }]);
+    expectIntact(await integrity([tenantId]), 'token read fails on disconnect, as answered');
+    expectIntact(await atRest(services, [tenantId], 'token read fails'), 'token read fails on disconnect, after the jobs', {
+      settled: true,
+    });
   });
 
-  it('Reconnect: the database commit fails, then putting the previous token back fails', async () => {
+  it('Reconnect: the database commit fails, then putting the previous token back fails', { timeout: 60_000 }, async () => {
     const services = servicesFor('ssm');
     const { tenantId, sessions } = await tenantWithAdmins(services, 1);
     const caller = callerFor(services, sessions[0] as SessionUser);
-    await connect(caller);
+    const first = await connect(caller);
     const { state, code } = await authorize(caller);
     // Once the new token is written, every further token write fails (the undo, with its retries).
     let armed = false;
@@ -184,12 +265,30 @@ describe.skipIf(!process.env.INTEGRITY_REPRO)('lost grants (run with INTEGRITY_R
         endpoint.faults.failNext(4, { status: 500 }, 'PutParameter');
       }
     };
-    const [result] = await withConnectionWritesFailing(db.sql, tenantId, () =>
-      settle([caller.intercom.exchange({ code, state })]),
+    const error = await withConnectionWritesFailing(db.sql, tenantId, () =>
+      rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange'),
     );
     delete endpoint.hooks.onApplied;
     endpoint.faults.clear();
-    expect(result?.status, 'the commit must fail for this scenario to mean anything').toBe('rejected');
-    expectIntact(await integrity([tenantId]), 'double fault on reconnect');
+    expect(armed, 'the new token must reach the key for this scenario to mean anything').toBe(true);
+    expect(reasonOf(error)).toBe('storage_incomplete');
+    // The intent outlives the failed change, so the reconciler finds the connection.
+    expect(await intentRows(tenantId)).toMatchObject([{ operation: 'activate' }]);
+    // Until the faults clear, the state may be broken: that is what `storage_incomplete` says.
+    const answered = await integrity([tenantId]);
+    recordFigures('double fault on reconnect, as answered', {
+      orphans: answered.orphans.length,
+      halfStates: answered.halfStates.length,
+      queued: answered.queued,
+    });
+
+    const pass = await reconcile(services);
+    expect(pass).toMatchObject({ repaired: 1, failed: 0 });
+    expect(await intentRows(tenantId)).toEqual([]);
+    const rest = await atRest(services, [tenantId], 'double fault');
+    expectIntact(rest, 'double fault on reconnect, after the reconciler and jobs', { settled: true });
+    // The previous grant is still the connection's; the new one is revoked.
+    expect(endpoint.parameters.get(`/${tenantId}/api-key/INTERCOM_ACCESS_TOKEN`)?.value === first).toBe(true);
+    expect((await grantRows(tenantId)).map((g) => g.status)).toEqual(['active', 'revoked']);
   });
 });

@@ -55,6 +55,8 @@ export interface IntegrityReport {
   /** Short hashes of the tokens the backends hold, per tenant (for messages). */
   held: Record<string, string | null>;
   live: number;
+  /** Live grants nothing holds that wait for their revocation job (I2's third way out). */
+  queued: number;
   revoked: number;
 }
 
@@ -103,8 +105,16 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
   }
 
   const liveGrants = input.issued.filter((g) => !g.revoked);
-  const orphans = liveGrants.filter((g) => !heldTokens.has(g.token) && !queued.has(g.token)).map((g) => shortHash(g.token));
-  return { orphans, halfStates, held, live: liveGrants.length, revoked: input.issued.length - liveGrants.length };
+  const unheld = liveGrants.filter((g) => !heldTokens.has(g.token));
+  const orphans = unheld.filter((g) => !queued.has(g.token)).map((g) => shortHash(g.token));
+  return {
+    orphans,
+    halfStates,
+    held,
+    live: liveGrants.length,
+    queued: unheld.length - orphans.length,
+    revoked: input.issued.length - liveGrants.length,
+  };
 }
 
 /** One line for a failure message or a recorded "before" figure; never a token. */
@@ -113,7 +123,7 @@ export function describeReport(report: IntegrityReport): string {
     `orphans: ${report.orphans.length}${report.orphans.length ? ` (${report.orphans.join(', ')})` : ''}`,
     `half-states: ${report.halfStates.length}`,
     ...report.halfStates.map((s) => `  - ${s}`),
-    `grants: ${report.live} live, ${report.revoked} revoked; held: ${JSON.stringify(report.held)}`,
+    `grants: ${report.live} live (${report.queued} queued for revocation), ${report.revoked} revoked; held: ${JSON.stringify(report.held)}`,
   ];
   return lines.join('\n');
 }
@@ -126,4 +136,53 @@ export function heldInSsm(endpoint: SsmEndpoint, key = 'INTERCOM_ACCESS_TOKEN', 
 /** The token as the SecretStore reads it (any backend). A read that fails fails the check. */
 export function heldInSecretStore(store: SecretStore, key: 'INTERCOM_ACCESS_TOKEN' = 'INTERCOM_ACCESS_TOKEN'): HeldTokenReader {
   return async (tenantId) => (await store.get(tenantId, key))?.reveal() ?? null;
+}
+
+/**
+ * I2's third way out, read the way the revocation job will read it: the tokens of these tenants'
+ * grants still `revoking`, from each grant's own key in the loopback SSM endpoint's store. A
+ * revoking grant whose key is empty could never be revoked, so it queues nothing.
+ */
+export function revokingInSsm(
+  sql: Query,
+  endpoint: SsmEndpoint,
+  tenantIds: readonly string[],
+  prefix = '',
+): () => Promise<string[]> {
+  return async () => {
+    const rows = await sql<{ tenant_id: string; secret_key: string }>(
+      `select tenant_id, secret_key from connector_grants where tenant_id = any($1::uuid[]) and status = 'revoking'`,
+      [tenantIds],
+    );
+    return rows
+      .map((r) => endpoint.parameters.get(`${prefix}/${r.tenant_id}/api-key/${r.secret_key}`)?.value)
+      .filter((token): token is string => token !== undefined);
+  };
+}
+
+/** The background work that must finish before a scenario is at rest. */
+export const SETTLING_TASKS = ['revoke_grant', 'repair_connection'] as const;
+
+/**
+ * Waits, up to `timeoutMs`, until the job queue holds no revocation or repair job (due now or
+ * scheduled for a retry), calling `runDue` between looks: the test's own `runDueJobs` in process,
+ * nothing when server processes run their own workers. Resolves with the jobs still queued when
+ * it gave up (none when settled) and how long it took.
+ */
+export async function settleJobs(
+  sql: Query,
+  options: { runDue?: () => Promise<void>; timeoutMs?: number; pollMs?: number } = {},
+): Promise<{ left: { task: string; key: string | null; lastError: string | null }[]; ms: number }> {
+  const started = Date.now();
+  const deadline = started + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    await options.runDue?.();
+    const left = await sql<{ task: string; key: string | null; lastError: string | null }>(
+      `select task_identifier as task, key, last_error as "lastError" from graphile_worker.jobs
+        where task_identifier = any($1::text[]) order by id`,
+      [SETTLING_TASKS],
+    );
+    if (left.length === 0 || Date.now() >= deadline) return { left, ms: Date.now() - started };
+    await new Promise((resolveWait) => setTimeout(resolveWait, options.pollMs ?? 200));
+  }
 }
