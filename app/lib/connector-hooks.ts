@@ -8,13 +8,20 @@ import type { RoutedConnectorId } from '../../server/trpc/router';
 import type { ConnectorStatus } from '../../server/trpc/schemas';
 import { useTRPC } from './trpc';
 
-export function useConnectorStatus(connector: RoutedConnectorId, initialData?: ConnectorStatus) {
+/**
+ * `follow`: a connect is being finished in the background (the callback said so), so poll until
+ * it shows, for a minute at most. A status that says `finishing` is always followed.
+ */
+export function useConnectorStatus(connector: RoutedConnectorId, initialData?: ConnectorStatus, follow = false) {
   const trpc = useTRPC();
   return useQuery(
     trpc[connector].status.queryOptions(undefined, {
       initialData,
-      // While a change is being finished in the background, follow it until it lands.
-      refetchInterval: (query) => (query.state.data?.finishing ? 2000 : false),
+      refetchInterval: (query) => {
+        const data = query.state.data;
+        const waiting = data?.finishing || (follow && !data?.connected && query.state.dataUpdateCount < 30);
+        return waiting ? 2000 : false;
+      },
     }),
   );
 }

@@ -86,7 +86,7 @@ export default function ConnectorPage() {
 
   // Live status after the first render; the loader's value is the initial data, so the page
   // is complete without JavaScript.
-  const { data: liveStatus } = useConnectorStatus(id, loaderData.status);
+  const { data: liveStatus } = useConnectorStatus(id, loaderData.status, params.get('finishing') === 'true');
   const status = liveStatus ?? loaderData.status;
   const disconnectMutation = useConnectorDisconnect(id);
   const [hydrated, setHydrated] = useState(false);
