@@ -24,7 +24,8 @@ export class AppClient {
       headers: { 'content-type': 'application/json', origin: baseUrl },
       body: JSON.stringify({ email, password }),
     });
-    const setCookie = response.headers.getSetCookie().find((c) => c.startsWith('plugboard_session='));
+    // `__Host-plugboard_session` in production (Secure; sent here by hand, as a browser would over HTTPS).
+    const setCookie = response.headers.getSetCookie().find((c) => /^(__Host-)?plugboard_session=/.test(c));
     await response.body?.cancel();
     if (!response.ok || !setCookie) throw new Error(`sign-in failed with HTTP ${response.status}`);
     return new AppClient(baseUrl, setCookie.split(';')[0] ?? '');

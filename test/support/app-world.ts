@@ -2,16 +2,22 @@
  * What a process-level test needs around the real server: a per-file database, the Intercom
  * sandbox, the loopback SSM endpoint, instances of the server started on demand (all stopped
  * after the file), tenants with admins who sign in over HTTP, and the integrity check over it all.
+ * Instances run their own job worker with a 2-second reconcile interval and revocation retries
+ * one second apart, so a test can wait for the background work to finish.
  * Importing it registers its hooks in the importing test file.
  */
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { startIntercomSandbox, type IntercomSandbox } from '../../server/connectors/intercom/sandbox.js';
 import { AppClient } from './app-client.js';
 import { ensureBuild, startAppProcess, type AppProcess, type AppProcessOptions } from './app-process.js';
-import { useTestDatabase } from './database.js';
 import { makeTenant, makeUser, TEST_PASSWORD } from './factories.js';
-import { checkIntegrity, heldInSsm, type IntegrityReport } from './integrity.js';
+import { checkIntegrity as operatorCheck } from '../../server/connections/integrity.js';
+import type { AppServices } from '../../server/services.js';
+import { testServices, useTestDatabase } from './database.js';
+import { checkIntegrity, heldInSsm, revokingInSsm, settleJobs, type IntegrityReport } from './integrity.js';
+import { expectOperatorClean } from './integrity-expect.js';
+import { ssmBackend } from './secret-backends.js';
 import { startSsmEndpoint, type SsmEndpoint } from './ssm-endpoint.js';
 
 export const db = useTestDatabase();
@@ -19,6 +25,9 @@ export const CLIENT_ID = 'plugboard-intercom-process';
 export const CLIENT_SECRET = `intercom-client-secret-${randomBytes(12).toString('hex')}`;
 /** One secret for every instance, so a session cookie works on all of them (as behind a load balancer). */
 export const SESSION_SECRET = randomBytes(32).toString('base64url');
+
+/** Every instance's reconcile interval. */
+export const RECONCILE_INTERVAL_SECONDS = 2;
 
 export let sandbox: IntercomSandbox;
 export let endpoint: SsmEndpoint;
@@ -44,6 +53,7 @@ export async function startApp(extra: Partial<AppProcessOptions> = {}): Promise<
     intercom: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, oauthUrl: sandbox.oauthUrl, apiUrl: sandbox.apiUrl },
     sessionSecret: SESSION_SECRET,
     ...extra,
+    env: { RECONCILE_INTERVAL_SECONDS: String(RECONCILE_INTERVAL_SECONDS), REVOKE_RETRY_BASE_SECONDS: '1', ...extra.env },
   });
   apps.push(app);
   return app;
@@ -63,7 +73,30 @@ export async function tenantWithAdmins(app: AppProcess, admins = 1): Promise<{ t
 
 /** The integrity report for these tenants, over the grants the sandbox issued since `issuedFrom`. */
 export function integrity(tenantIds: string[], issuedFrom = 0): Promise<IntegrityReport> {
-  return checkIntegrity({ sql: db.sql, tenantIds, heldToken: heldInSsm(endpoint), issued: sandbox.tokens().slice(issuedFrom) });
+  return checkIntegrity({
+    sql: db.sql,
+    tenantIds,
+    heldToken: heldInSsm(endpoint),
+    issued: sandbox.tokens().slice(issuedFrom),
+    queuedForRevocation: revokingInSsm(db.sql, endpoint, tenantIds),
+  });
+}
+
+/** The operator's view (server/connections/integrity.ts), reading the same SSM endpoint the instances use. */
+export function operatorServices(): AppServices {
+  return testServices(db.orm, db.logs.logger, {}, ssmBackend(endpoint));
+}
+
+/**
+ * Waits (within `timeoutMs`) until the instances' workers have run every revocation and repair
+ * job, asserts the operator's check is clean for each tenant, and returns the report at rest.
+ */
+export async function atRest(tenantIds: string[], label: string, issuedFrom = 0, timeoutMs = 30_000): Promise<IntegrityReport> {
+  const settled = await settleJobs(db.sql, { timeoutMs });
+  expect(settled.left, `${label}: jobs still queued after ${settled.ms} ms`).toEqual([]);
+  const services = operatorServices();
+  for (const tenantId of tenantIds) expectOperatorClean(await operatorCheck(services, { tenantId }), label, { settled: true });
+  return integrity(tenantIds, issuedFrom);
 }
 
 /** A token issued by the sandbox that shows up in a server's output (none should). */
