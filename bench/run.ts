@@ -3,7 +3,8 @@
  * embedded PostgreSQL and the Intercom sandbox. Figures, not pass/fail: compare runs.
  *   - intercom.status: the page's live status (Postgres only, no secret-store call)
  *   - catalog.list: the catalog for a tenant
- *   - connect + exchange + disconnect: the whole OAuth round trip through the sandbox
+ *   - connect + exchange + disconnect: the whole OAuth round trip through the sandbox, and the
+ *     callback's exchange alone (code for token, identity, storing the connection)
  *   - sign-in: scrypt verification plus the session insert
  *   - under attack: a signed-in `intercom.status` over HTTP while 32 clients send bad sign-ins
  *     continuously (the password-hashing cap keeps a core for everything else)
@@ -106,6 +107,7 @@ try {
   const caller = createCaller(createContextInner({ services, session: session! }));
 
   const flowSamples: number[] = [];
+  const callbackSamples: number[] = [];
   const config = services.oauth.get('intercom')!;
   for (let i = 0; i < FLOWS; i++) {
     await time(flowSamples, async () => {
@@ -119,7 +121,7 @@ try {
         body: new URLSearchParams({ client_id: config.clientId!, state, redirect_uri: config.redirectUri, decision: 'approve' }),
       });
       const code = new URL(decision.headers.get('location')!).searchParams.get('code')!;
-      await caller.intercom.exchange({ code, state });
+      await time(callbackSamples, () => caller.intercom.exchange({ code, state }));
       if (i < FLOWS - 1) await caller.intercom.disconnect();
     });
   }
@@ -181,6 +183,7 @@ try {
   console.log(summary('intercom.status (Postgres only)', statusSamples));
   console.log(summary('catalog.list', catalogSamples));
   console.log(summary('connect+consent+exchange+disconnect', flowSamples));
+  console.log(summary('OAuth callback (exchange) alone', callbackSamples));
   console.log(summary('sign-in (scrypt + session insert)', signInSamples));
   console.log(summary('HTTP intercom.status, quiet', quietSamples));
   console.log(summary(`HTTP intercom.status, ${ATTACKERS} bad sign-ins`, attackSamples));

@@ -13,6 +13,7 @@ import { StatusBadge } from '~/components/StatusBadge';
 import { useConnectorDisconnect, useConnectorStatus } from '~/lib/connector-hooks';
 import { flowMessage } from '~/lib/connector-messages';
 import { callOrThrow, connectorCaller, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
+import { readForm } from '~/lib/form';
 import type { RoutedConnectorId } from '../../server/trpc/router';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
@@ -43,7 +44,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   requireSession(request, context);
   const id = params.connector ?? '';
-  const form = await request.formData();
+  const form = await readForm(request);
   const intent = form.get('intent');
   const procedures = connectorCaller(context, id);
   try {

@@ -2,6 +2,7 @@ import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type 
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
 import { safeRedirect } from '~/lib/safe-redirect';
 import { getCaller, toFailure } from '~/lib/trpc.server';
+import { readForm } from '~/lib/form';
 
 export const meta: MetaFunction = () => [{ title: 'Sign in · Plugboard' }];
 
@@ -11,7 +12,7 @@ export function loader({ request, context }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const form = await request.formData();
+  const form = await readForm(request);
   try {
     await getCaller(context).auth.signIn({
       email: String(form.get('email') ?? ''),

@@ -76,7 +76,7 @@ describe('master keys through the CLI start-up', () => {
     const refused = await cli('check:secrets', '--tenant', tenantId);
     expect(refused.code).toBe(1);
     expect(refused.out).toBe('');
-    expect(refused.err).toMatch(/^Error: SECRETS_MASTER_KEY is not the key master key version 1 was first used with[^\n]*\n$/);
+    expect(refused.err).toMatch(/^SECRETS_MASTER_KEY is not the key master key version 1 was first used with[^\n]*\n$/);
 
     // Rotation: key B as version 2, A kept as previous version 1. Old rows decrypt.
     useKeys(KEY_B, 2, `1:${KEY_A}`);
@@ -89,13 +89,13 @@ describe('master keys through the CLI start-up', () => {
     useKeys(KEY_B, 2);
     const early = await cli('check:secrets', '--tenant', tenantId);
     expect(early.code).toBe(1);
-    expect(early.err).toMatch(/^Error: secret_values has rows encrypted with master key version 1, which is not configured: add it to SECRETS_PREVIOUS_MASTER_KEYS/);
+    expect(early.err).toMatch(/^secret_values has rows encrypted with master key version 1, which is not configured: add it to SECRETS_PREVIOUS_MASTER_KEYS/);
 
     // A wrong previous key is refused too, naming the variable and the version.
     useKeys(KEY_B, 2, `1:${randomBytes(32).toString('base64')}`);
     const wrong = await cli('check:secrets', '--tenant', tenantId);
     expect(wrong.code).toBe(1);
-    expect(wrong.err).toMatch(/^Error: SECRETS_PREVIOUS_MASTER_KEYS: the key for version 1 is not the key that version was used with/);
+    expect(wrong.err).toMatch(/^SECRETS_PREVIOUS_MASTER_KEYS: the key for version 1 is not the key that version was used with/);
 
     // Re-encrypt: every row moves to version 2.
     useKeys(KEY_B, 2, `1:${KEY_A}`);

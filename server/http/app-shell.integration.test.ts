@@ -62,7 +62,7 @@ afterEach(() => {
 
 async function sessionCookie(): Promise<string> {
   const { token } = await signedInUser(services);
-  return serializeSessionCookie(token, { secret: services.env.SESSION_SECRET, secure: false, maxAgeSeconds: 3600 }).split(';')[0]!;
+  return serializeSessionCookie(token, { secret: services.env.SESSION_SECRET, secure: true, maxAgeSeconds: 3600 }).split(';')[0]!;
 }
 
 function signInPost(body: Record<string, string>) {
@@ -120,7 +120,7 @@ describe('redirect targets', () => {
       });
       expect(response.status, target).toBe(302);
       expect(response.headers.get('location'), target).toBe('/integrations');
-      expect(response.headers.get('set-cookie'), target).toMatch(/^plugboard_session=/);
+      expect(response.headers.get('set-cookie'), target).toMatch(/^__Host-plugboard_session=/);
     }
     const kept = await signInPost({ email: user.email, password: TEST_PASSWORD, redirectTo: '/integrations/intercom' });
     expect(kept.headers.get('location')).toBe('/integrations/intercom');

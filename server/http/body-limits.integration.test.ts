@@ -110,4 +110,18 @@ describe('request body media type', () => {
     const page = await rawRequest(`${app.base}/login`, { headers: JSON_TYPE, body: Buffer.from('{nope') });
     expect(page.status).toBe(400);
   });
+
+  it('lets an action read a JSON object like a form, and answers any other JSON with 400', async () => {
+    // A JSON sign-in with wrong credentials reaches the action: its field validation answers.
+    const signIn = await rawRequest(`${app.base}/login`, {
+      headers: JSON_TYPE,
+      body: Buffer.from(JSON.stringify({ email: 'nobody@example.com', password: 'wrong-password' })),
+    });
+    expect(signIn.status).toBe(401);
+    expect(signIn.body).toContain('Incorrect email or password.');
+    for (const body of ['[1,2]', '"text"', '{"email":{"nested":true}}', 'null']) {
+      const answer = await rawRequest(`${app.base}/login`, { headers: JSON_TYPE, body: Buffer.from(body) });
+      expect(answer.status, body).toBe(400);
+    }
+  });
 });
