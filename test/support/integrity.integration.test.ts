@@ -3,14 +3,24 @@
  * SSM endpoint: it must see each way a connection can be half there, and each grant nothing
  * holds, or the race suites would pass for the wrong reason.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConnectorInstallation } from '../../db/entities/index.js';
+import { ConnectorGrant, ConnectorInstallation } from '../../db/entities/index.js';
+import { grantSecretKey } from '../../server/secrets/secret-store.js';
 import { SecretValue } from '../../server/secrets/secret-value.js';
 import type { AppServices } from '../../server/services.js';
 import { testServices, useTestDatabase } from './database.js';
 import { makeTenant } from './factories.js';
-import { checkIntegrity, describeReport, heldInSecretStore, heldInSsm, shortHash, type IssuedGrant } from './integrity.js';
+import {
+  checkIntegrity,
+  describeReport,
+  heldInSecretStore,
+  heldInSsm,
+  revokingInSsm,
+  settleJobs,
+  shortHash,
+  type IssuedGrant,
+} from './integrity.js';
 import { ssmBackend } from './secret-backends.js';
 import { startSsmEndpoint, type SsmEndpoint } from './ssm-endpoint.js';
 
@@ -135,5 +145,54 @@ describe('checkIntegrity', () => {
     await holdToken(id, value);
     expect(await heldInSecretStore(services.secrets)(id)).toBe(value);
     expect(await heldInSsm(endpoint)(id)).toBe(value);
+  });
+
+  it("counts a revoking grant as queued only through its own key's token", async () => {
+    const id = await tenant();
+    const [revoking, keyless, pending] = [token(), token(), token()];
+    const em = services.orm.em.fork();
+    for (const [value, status, stored] of [
+      [revoking, 'revoking', true],
+      [keyless, 'revoking', false],
+      [pending, 'pending', true],
+    ] as const) {
+      const grantId = randomUUID();
+      const secretKey = grantSecretKey('intercom', grantId);
+      em.create(ConnectorGrant, { id: grantId, tenant: id, connector: 'intercom', status, secretKey });
+      if (stored) await services.secrets.saveGrantToken(id, secretKey, new SecretValue(value));
+    }
+    await em.flush();
+    const report = await checkIntegrity({
+      sql: db.sql,
+      tenantIds: [id],
+      heldToken: heldInSsm(endpoint),
+      issued: [revoking, keyless, pending].map((t) => ({ token: t, revoked: false })),
+      queuedForRevocation: revokingInSsm(db.sql, endpoint, [id]),
+    });
+    expect(report.orphans).toEqual([shortHash(keyless), shortHash(pending)]);
+    expect(report.queued).toBe(1);
+  });
+});
+
+describe('settleJobs', () => {
+  it('waits for revocation and repair jobs, scheduled ones too, and reports those left at its deadline', async () => {
+    await db.sql(`select graphile_worker.add_job('revoke_grant', '{}'::json, run_at => now() + interval '1 hour')`);
+    await db.sql(`select graphile_worker.add_job('reconcile', '{}'::json)`);
+    const waited = await settleJobs(db.sql, { timeoutMs: 300, pollMs: 50 });
+    expect(waited.left).toMatchObject([{ task: 'revoke_grant' }]);
+    expect(waited.ms).toBeGreaterThanOrEqual(300);
+    let runs = 0;
+    const settled = await settleJobs(db.sql, {
+      timeoutMs: 5_000,
+      runDue: async () => {
+        runs += 1;
+        if (runs === 3) {
+          await db.sql(`select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs where task_identifier = 'revoke_grant'))`);
+        }
+      },
+    });
+    expect(settled.left).toEqual([]);
+    expect(runs).toBe(3);
+    await db.sql('select graphile_worker.complete_jobs(array(select id from graphile_worker.jobs))');
   });
 });
