@@ -49,6 +49,14 @@ interface Stored {
   events: { action: string; actorEmail: string; workspaceName: string | null }[];
 }
 
+const GRANT_KEY = /^INTERCOM_GRANT_[0-9A-F]{32}$/;
+
+/** Grant keys still held: the active grant's, and any queued for revocation. */
+async function grantKeys(orm: Orm, tenantId: string): Promise<string[]> {
+  const rows = await orm.em.fork().find(EncryptedSecret, { tenant: tenantId }, { orderBy: { key: 'asc' } });
+  return rows.map((r) => r.key).filter((key) => GRANT_KEY.test(key));
+}
+
 async function stored(orm: Orm, secrets: LocalSecretBackend, tenantId: string): Promise<Stored> {
   const em = orm.em.fork();
   const installations = await em.find(ConnectorInstallation, { tenant: tenantId }, { orderBy: { type: 'asc' } });
@@ -73,7 +81,8 @@ async function stored(orm: Orm, secrets: LocalSecretBackend, tenantId: string): 
       updatedAt: i.updatedAt,
     })),
     config: Object.fromEntries(config.map((c) => [c.key, c.value])),
-    secretKeys: secretRows.map((s) => s.key),
+    // Each grant also keeps its token under its own key until it is revoked (grantKeys).
+    secretKeys: secretRows.map((s) => s.key).filter((key) => !GRANT_KEY.test(key)),
     token,
     events: events.map((e) => ({ action: e.action, actorEmail: e.actorEmail, workspaceName: e.externalAccountName ?? null })),
   };
@@ -347,6 +356,8 @@ for (const mode of [
       expect(after.config).toEqual({});
       expect(after.secretKeys).toEqual([]);
       expect(after.token).toBeNull();
+      // The server's job worker revokes the grant at the provider, then drops its key.
+      await expect.poll(() => grantKeys(orm, tenant.id), { timeout: 15_000 }).toEqual([]);
       expect(after.events.map((e) => [e.action, e.actorEmail])).toEqual([
         ['connected', admin.email],
         ['disconnected', admin.email],
