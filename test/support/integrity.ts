@@ -45,6 +45,11 @@ export interface IntegrityInput {
    * revocations; a job queue fills this in.
    */
   queuedForRevocation?: () => Promise<Iterable<string>>;
+  /**
+   * The token of the grant the database names as the connection's live one (the grant ledger),
+   * null when none or its key is empty. When given, I1 also requires the access token to be it.
+   */
+  activeGrantToken?: HeldTokenReader;
 }
 
 export interface IntegrityReport {
@@ -96,6 +101,13 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     }
     if (active && !hasTokenType) halfStates.push(`${who}: installation active but ${tokenTypeKey} missing`);
     if (!active && hasTokenType) halfStates.push(`${who}: ${tokenTypeKey} present but the installation is ${status}`);
+    if (active && input.activeGrantToken) {
+      const grantToken = await input.activeGrantToken(tenantId);
+      if (grantToken === null) halfStates.push(`${who}: installation active but its grant's own key holds no token`);
+      else if (token !== null && token !== grantToken) {
+        halfStates.push(`${who}: access token ${shortHash(token)} is not the active grant's token ${shortHash(grantToken)}`);
+      }
+    }
     if (token !== null) {
       heldTokens.add(token);
       const grant = issuedByToken.get(token);
@@ -157,6 +169,18 @@ export function revokingInSsm(
     return rows
       .map((r) => endpoint.parameters.get(`${prefix}/${r.tenant_id}/api-key/${r.secret_key}`)?.value)
       .filter((token): token is string => token !== undefined);
+  };
+}
+
+/** The token under the own key of the grant the tenant's installation names (`activeGrantToken`). */
+export function activeGrantInSsm(sql: Query, endpoint: SsmEndpoint, connector = 'intercom', prefix = ''): HeldTokenReader {
+  return async (tenantId) => {
+    const [row] = await sql<{ secret_key: string }>(
+      `select g.secret_key from connector_installations i join connector_grants g on g.id = i.grant_id
+        where i.tenant_id = $1 and i.type = $2 and i.status = 'active'`,
+      [tenantId, connector],
+    );
+    return row ? (endpoint.parameters.get(`${prefix}/${tenantId}/api-key/${row.secret_key}`)?.value ?? null) : null;
   };
 }
 
