@@ -67,7 +67,7 @@ function integrity(tenantIds: string[], issuedFrom = 0): Promise<IntegrityReport
     sql: db.sql,
     tenantIds,
     heldToken: heldInSsm(endpoint),
-    issued: sandbox.tokens().slice(issuedFrom),
+    issued: () => sandbox.tokens().slice(issuedFrom),
     queuedForRevocation: revokingInSsm(db.sql, endpoint, tenantIds),
     activeGrantToken: activeGrantInSsm(db.sql, endpoint),
   });

@@ -77,7 +77,7 @@ export function integrity(tenantIds: string[], issuedFrom = 0): Promise<Integrit
     sql: db.sql,
     tenantIds,
     heldToken: heldInSsm(endpoint),
-    issued: sandbox.tokens().slice(issuedFrom),
+    issued: () => sandbox.tokens().slice(issuedFrom),
     queuedForRevocation: revokingInSsm(db.sql, endpoint, tenantIds),
     activeGrantToken: activeGrantInSsm(db.sql, endpoint),
   });

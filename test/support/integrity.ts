@@ -35,8 +35,10 @@ export interface IntegrityInput {
   /**
    * Every grant the provider issued. The check assumes the provider served only these tenants
    * (reset the sandbox between tests), so a live grant no listed tenant holds is an orphan.
+   * A function is called after the queued tokens are read: while workers run, a revocation that
+   * lands between the two reads then shows as revoked, not as an orphan.
    */
-  issued: readonly IssuedGrant[];
+  issued: readonly IssuedGrant[] | (() => readonly IssuedGrant[]);
   connector?: string;
   /** The non-sensitive key that lives and dies with the token. Default `INTERCOM_TOKEN_TYPE`. */
   tokenTypeKey?: string;
@@ -73,8 +75,9 @@ export function shortHash(token: string): string {
 export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityReport> {
   const connector = input.connector ?? 'intercom';
   const tokenTypeKey = input.tokenTypeKey ?? 'INTERCOM_TOKEN_TYPE';
-  const issuedByToken = new Map(input.issued.map((g) => [g.token, g]));
   const queued = new Set(input.queuedForRevocation ? await input.queuedForRevocation() : []);
+  const issued = typeof input.issued === 'function' ? input.issued() : input.issued;
+  const issuedByToken = new Map(issued.map((g) => [g.token, g]));
   const halfStates: string[] = [];
   const heldTokens = new Set<string>();
   const held: Record<string, string | null> = {};
@@ -116,7 +119,7 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     }
   }
 
-  const liveGrants = input.issued.filter((g) => !g.revoked);
+  const liveGrants = issued.filter((g) => !g.revoked);
   const unheld = liveGrants.filter((g) => !heldTokens.has(g.token));
   const orphans = unheld.filter((g) => !queued.has(g.token)).map((g) => shortHash(g.token));
   return {
@@ -125,7 +128,7 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     held,
     live: liveGrants.length,
     queued: unheld.length - orphans.length,
-    revoked: input.issued.length - liveGrants.length,
+    revoked: issued.length - liveGrants.length,
   };
 }
 
