@@ -256,6 +256,58 @@ describe('the test authorization server, as oauth4webapi sees it', () => {
   });
 });
 
+describe('access token lifetime', () => {
+  it('ends an access token after the configured TTL, while its refresh token still works', async () => {
+    const shortLived = await startAuthorizationServer({ clients: [postClient], accessTokenTtlSeconds: 1 });
+    try {
+      const issuer = new URL(shortLived.issuer);
+      const metadata = await oauth.processDiscoveryResponse(issuer, await oauth.discoveryRequest(issuer, insecure));
+      const oauthClient: oauth.Client = { client_id: postClient.clientId };
+      const auth = clientAuth(postClient);
+      const state = oauth.generateRandomState();
+      const verifier = oauth.generateRandomCodeVerifier();
+      const url = new URL(metadata.authorization_endpoint!);
+      url.search = new URLSearchParams({
+        client_id: postClient.clientId,
+        redirect_uri: REDIRECT_URI,
+        response_type: 'code',
+        scope: 'openid',
+        state,
+        code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+        code_challenge_method: 'S256',
+      }).toString();
+      const params = oauth.validateAuthResponse(metadata, oauthClient, await shortLived.approve(url, { accountId: 'acct-ada' }), state);
+      const tokens = await oauth.processAuthorizationCodeResponse(
+        metadata,
+        oauthClient,
+        await oauth.authorizationCodeGrantRequest(metadata, oauthClient, auth, params, REDIRECT_URI, verifier, insecure),
+      );
+      expect(tokens.expires_in).toBe(1);
+      const active = async (token: string) =>
+        (
+          await oauth.processIntrospectionResponse(
+            metadata,
+            oauthClient,
+            await oauth.introspectionRequest(metadata, oauthClient, auth, token, insecure),
+          )
+        ).active;
+      expect(await active(tokens.access_token)).toBe(true);
+
+      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      expect(await active(tokens.access_token)).toBe(false);
+      const refreshed = await oauth.processRefreshTokenResponse(
+        metadata,
+        oauthClient,
+        await oauth.refreshTokenGrantRequest(metadata, oauthClient, auth, tokens.refresh_token!, insecure),
+      );
+      expect(await active(refreshed.access_token)).toBe(true);
+      expect(shortLived.serverErrors).toEqual([]);
+    } finally {
+      await shortLived.close();
+    }
+  });
+});
+
 describe('authorization response validation (RFC 9207 iss, state)', () => {
   it('accepts the server iss and rejects another one, a missing one, and a wrong state', async () => {
     const attempt = await authorizationRequest(basicClient);
