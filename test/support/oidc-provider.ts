@@ -23,7 +23,7 @@
  * carry its `allowInsecureRequests` symbol, which only tests and loopback sandboxes may set.
  */
 import { generateKeyPairSync, randomBytes, type JsonWebKey } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 // @ts-expect-error -- oidc-provider ships no type declarations; the small surface used here is typed below.
@@ -331,7 +331,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const issuer = `http://127.0.0.1:${port}`;
 
   // Every option whose default prints a "you SHOULD change this" notice is set explicitly.
-  const provider = new Provider(issuer, {
+  const provider = constructProvider(server, issuer, {
     clients: options.clients.map((client) => ({
       client_id: client.clientId,
       client_secret: client.clientSecret,
@@ -407,7 +407,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const strict = options.strictClientAuthentication ?? true;
 
   async function enforceRegisteredMethod(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = Buffer.from(await readBody(req), 'utf8');
+    const body = await readBody(req);
     const form = new URLSearchParams(body.toString('utf8'));
     const header = req.headers.authorization;
     const basic = header === undefined ? undefined : basicCredentials(header);
@@ -498,7 +498,7 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
 
 /** Answers the current prompt of an interaction, as a login or consent page's form post would. */
 async function answerInteraction(provider: OidcProvider, req: IncomingMessage, res: ServerResponse, approve: boolean): Promise<void> {
-  const form = new URLSearchParams(await readBody(req));
+  const form = new URLSearchParams((await readBody(req)).toString('utf8'));
   const interaction = await provider.interactionDetails(req, res);
   if (!approve) {
     await provider.interactionFinished(
@@ -532,10 +532,20 @@ async function answerInteraction(provider: OidcProvider, req: IncomingMessage, r
   await provider.interactionFinished(req, res, { consent: existing ? {} : { grantId } }, { mergeWithLastSubmission: true });
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** A configuration oidc-provider refuses must not leave the listening socket behind. */
+function constructProvider(server: Server, issuer: string, configuration: Record<string, unknown>): OidcProvider {
+  try {
+    return new Provider(issuer, configuration);
+  } catch (error) {
+    server.close();
+    throw error;
+  }
 }
 
 /** client_id from an `Authorization: Basic` header (form-encoded per RFC 6749 section 2.3.1). */
