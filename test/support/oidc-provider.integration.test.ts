@@ -55,7 +55,7 @@ afterAll(async () => {
 });
 
 afterEach(() => {
-  expect(server.serverErrors).toEqual([]);
+  expect(server?.serverErrors ?? []).toEqual([]);
 });
 
 function clientAuth(client: RegisteredClient): oauth.ClientAuth {
