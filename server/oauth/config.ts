@@ -2,7 +2,7 @@ import type { ConnectorDefinition, OAuthSpec, ProviderSandbox } from '../connect
 import { connectors, type ConnectorId } from '../connectors/registry.js';
 import type { Logger } from '../logger.js';
 import { SecretValue } from '../secrets/secret-value.js';
-import type { RuntimeEnv } from '../services.js';
+import type { RuntimeEnv } from '../runtime-env.js';
 
 /** How one connector's OAuth app is configured in this process. */
 export interface OAuthClientConfig {

@@ -12,7 +12,7 @@ import {
   type SensitiveKey,
 } from '../connectors/registry.js';
 import type { Logger } from '../logger.js';
-import { readOrCreateDevSecret, type RuntimeEnv } from '../services.js';
+import { readOrCreateDevSecret, type RuntimeEnv } from '../runtime-env.js';
 import type { SecretBackend } from './backend.js';
 import { LocalSecretBackend, parseMasterKey, parsePreviousKeys } from './local-backend.js';
 import { SecretValue } from './secret-value.js';
