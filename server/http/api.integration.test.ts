@@ -129,7 +129,7 @@ describe('procedures without input', () => {
     const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
     const disconnect = await fetch(`${app.base}/api/trpc/intercom.disconnect`, { method: 'POST', headers: { cookie } });
     expect(disconnect.status).toBe(200);
-    expect(await disconnect.json()).toEqual({ result: { data: { success: true, redirectTo: null } } });
+    expect(await disconnect.json()).toEqual({ result: { data: { success: true, redirectTo: null, finishing: false } } });
     const signOut = await fetch(`${app.base}/api/trpc/auth.signOut`, { method: 'POST', headers: { cookie } });
     expect(signOut.status).toBe(200);
     const me = await fetch(`${app.base}/api/trpc/auth.me`, { headers: { cookie } });

@@ -95,23 +95,27 @@ async function completeNow(deps: Deps, input: { code: string; state: string }, l
     },
   );
   const scope: GrantScope = { tenantId: session.tenantId, connector: config.connector };
-  const grant = await receiveGrant(services, scope, accessToken, log).catch((error: unknown) => {
-    throw error instanceof GrantStorageError
-      ? new OAuthFlowError('storage_failed', 'We could not store the connection securely. Nothing was changed; please try again.')
-      : error;
-  });
-
-  let account: ExternalAccount;
-  try {
-    account = await config.spec.identify({
+  // Recording the grant (database and secret backend) and learning the account (a provider
+  // call) are independent: they overlap, and the grant is recorded whatever identify answers.
+  const [received, identified] = await Promise.allSettled([
+    receiveGrant(services, scope, accessToken, log),
+    config.spec.identify({
       apiUrl: config.apiUrl,
       accessToken,
       fetch: providerFetch('identify', services.env.OAUTH_HTTP_TIMEOUT_MS),
-    });
-  } catch (error) {
-    await abandon(services, grant.id, log);
-    throw providerFailure(error, log, 'identify_failed');
+    }),
+  ]);
+  if (received.status === 'rejected') {
+    throw received.reason instanceof GrantStorageError
+      ? new OAuthFlowError('storage_failed', 'We could not store the connection securely. Nothing was changed; please try again.')
+      : received.reason;
   }
+  const grant = received.value;
+  if (identified.status === 'rejected') {
+    await abandon(services, grant.id, log);
+    throw providerFailure(identified.reason, log, 'identify_failed');
+  }
+  const account: ExternalAccount = identified.value;
 
   try {
     const { reconnect, keySynced } = await activateGrant(

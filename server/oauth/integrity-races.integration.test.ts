@@ -26,7 +26,7 @@ import type { AppServices } from '../services.js';
 import { SsmSecretBackend } from '../secrets/ssm-backend.js';
 import { withConnectionWritesFailing } from '../../test/support/db-faults.js';
 import { callerFor, makeTenant, signedInUser } from '../../test/support/factories.js';
-import { checkIntegrity, heldInSsm, revokingInSsm, settleJobs, type IntegrityReport } from '../../test/support/integrity.js';
+import { activeGrantInSsm, checkIntegrity, heldInSsm, revokingInSsm, settleJobs, type IntegrityReport } from '../../test/support/integrity.js';
 import {
   addToTally,
   expectIntact,
@@ -67,8 +67,9 @@ function integrity(tenantIds: string[], issuedFrom = 0): Promise<IntegrityReport
     sql: db.sql,
     tenantIds,
     heldToken: heldInSsm(endpoint),
-    issued: sandbox.tokens().slice(issuedFrom),
+    issued: () => sandbox.tokens().slice(issuedFrom),
     queuedForRevocation: revokingInSsm(db.sql, endpoint, tenantIds),
+    activeGrantToken: activeGrantInSsm(db.sql, endpoint),
   });
 }
 

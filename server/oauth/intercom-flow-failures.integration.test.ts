@@ -325,12 +325,12 @@ describe('the secret backend fails mid-exchange', () => {
     expect(error.code).toBe('INTERNAL_SERVER_ERROR');
     expect(reasonOf(error)).toBe('storage_failed');
     expect(error.message).toBe('We could not store the connection securely. Nothing was changed; please try again.');
-    // Only the grant's own key was attempted; /me was never asked with a token we could not keep.
+    // Only the grant's own key was attempted (identify runs alongside, and its answer is unused).
     const [grant] = await grantRows(session.tenantId);
     expect(endpoint.requestsFor('PutParameter').map((r) => r.body?.Name)).toEqual([
       `/${session.tenantId}/api-key/${grantKey(grant?.id ?? '')}`,
     ]);
-    expect(meCalls()).toEqual([]);
+    expect(meCalls().length).toBeLessThanOrEqual(1);
     // Its only copy was in memory, so it was revoked inline, and the refusal was certain: settled.
     expect(uninstallCalls().map((r) => r.status)).toEqual([200]);
     expect(sandbox.tokens()).toEqual([{ token: expect.any(String), revoked: true }]);
@@ -359,7 +359,7 @@ describe('the secret backend fails mid-exchange', () => {
     const { services, session, first, firstKey, firstGrantId, error } = await reconnectWithGrantWriteFailing();
     expect(reasonOf(error)).toBe('storage_failed');
     expect(error.message).toBe('We could not store the connection securely. Nothing was changed; please try again.');
-    expect(meCalls()).toHaveLength(1); // the first connect's only
+    expect(meCalls()).toHaveLength(2); // the first connect's, and the one alongside the failed store
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);

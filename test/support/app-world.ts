@@ -15,7 +15,7 @@ import { makeTenant, makeUser, TEST_PASSWORD } from './factories.js';
 import { checkIntegrity as operatorCheck } from '../../server/connections/integrity.js';
 import type { AppServices } from '../../server/services.js';
 import { testServices, useTestDatabase } from './database.js';
-import { checkIntegrity, heldInSsm, revokingInSsm, settleJobs, type IntegrityReport } from './integrity.js';
+import { activeGrantInSsm, checkIntegrity, heldInSsm, revokingInSsm, settleJobs, type IntegrityReport } from './integrity.js';
 import { expectOperatorClean } from './integrity-expect.js';
 import { ssmBackend } from './secret-backends.js';
 import { startSsmEndpoint, type SsmEndpoint } from './ssm-endpoint.js';
@@ -77,8 +77,9 @@ export function integrity(tenantIds: string[], issuedFrom = 0): Promise<Integrit
     sql: db.sql,
     tenantIds,
     heldToken: heldInSsm(endpoint),
-    issued: sandbox.tokens().slice(issuedFrom),
+    issued: () => sandbox.tokens().slice(issuedFrom),
     queuedForRevocation: revokingInSsm(db.sql, endpoint, tenantIds),
+    activeGrantToken: activeGrantInSsm(db.sql, endpoint),
   });
 }
 

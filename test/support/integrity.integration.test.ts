@@ -12,6 +12,7 @@ import type { AppServices } from '../../server/services.js';
 import { testServices, useTestDatabase } from './database.js';
 import { makeTenant } from './factories.js';
 import {
+  activeGrantInSsm,
   checkIntegrity,
   describeReport,
   heldInSecretStore,
@@ -171,6 +172,29 @@ describe('checkIntegrity', () => {
     });
     expect(report.orphans).toEqual([shortHash(keyless), shortHash(pending)]);
     expect(report.queued).toBe(1);
+  });
+  it("with the grant ledger, I1 also needs the access token to be the active grant's own token", async () => {
+    const id = await tenant();
+    const [granted, other] = [token(), token()];
+    const grantId = randomUUID();
+    const secretKey = grantSecretKey('intercom', grantId);
+    const em = services.orm.em.fork();
+    const grant = em.create(ConnectorGrant, { id: grantId, tenant: id, connector: 'intercom', status: 'active', secretKey });
+    em.create(ConnectorInstallation, { tenant: id, type: 'intercom', status: 'active', grant });
+    await em.flush();
+    await holdTokenType(id);
+    const issued = [granted, other].map((t) => ({ token: t, revoked: false }));
+    const ledgerCheck = () =>
+      checkIntegrity({ sql: db.sql, tenantIds: [id], heldToken: heldInSsm(endpoint), issued, activeGrantToken: activeGrantInSsm(db.sql, endpoint) });
+
+    await holdToken(id, other);
+    expect((await ledgerCheck()).halfStates.join('\n')).toContain("installation active but its grant's own key holds no token");
+    await services.secrets.saveGrantToken(id, secretKey, new SecretValue(granted));
+    expect((await ledgerCheck()).halfStates).toEqual([
+      `tenant ${id.slice(0, 8)}: access token ${shortHash(other)} is not the active grant's token ${shortHash(granted)}`,
+    ]);
+    await holdToken(id, granted);
+    expect(await ledgerCheck()).toMatchObject({ halfStates: [], orphans: [shortHash(other)] });
   });
 });
 

@@ -35,8 +35,10 @@ export interface IntegrityInput {
   /**
    * Every grant the provider issued. The check assumes the provider served only these tenants
    * (reset the sandbox between tests), so a live grant no listed tenant holds is an orphan.
+   * A function is called after the queued tokens are read: while workers run, a revocation that
+   * lands between the two reads then shows as revoked, not as an orphan.
    */
-  issued: readonly IssuedGrant[];
+  issued: readonly IssuedGrant[] | (() => readonly IssuedGrant[]);
   connector?: string;
   /** The non-sensitive key that lives and dies with the token. Default `INTERCOM_TOKEN_TYPE`. */
   tokenTypeKey?: string;
@@ -45,6 +47,11 @@ export interface IntegrityInput {
    * revocations; a job queue fills this in.
    */
   queuedForRevocation?: () => Promise<Iterable<string>>;
+  /**
+   * The token of the grant the database names as the connection's live one (the grant ledger),
+   * null when none or its key is empty. When given, I1 also requires the access token to be it.
+   */
+  activeGrantToken?: HeldTokenReader;
 }
 
 export interface IntegrityReport {
@@ -68,8 +75,9 @@ export function shortHash(token: string): string {
 export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityReport> {
   const connector = input.connector ?? 'intercom';
   const tokenTypeKey = input.tokenTypeKey ?? 'INTERCOM_TOKEN_TYPE';
-  const issuedByToken = new Map(input.issued.map((g) => [g.token, g]));
   const queued = new Set(input.queuedForRevocation ? await input.queuedForRevocation() : []);
+  const issued = typeof input.issued === 'function' ? input.issued() : input.issued;
+  const issuedByToken = new Map(issued.map((g) => [g.token, g]));
   const halfStates: string[] = [];
   const heldTokens = new Set<string>();
   const held: Record<string, string | null> = {};
@@ -96,6 +104,13 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     }
     if (active && !hasTokenType) halfStates.push(`${who}: installation active but ${tokenTypeKey} missing`);
     if (!active && hasTokenType) halfStates.push(`${who}: ${tokenTypeKey} present but the installation is ${status}`);
+    if (active && input.activeGrantToken) {
+      const grantToken = await input.activeGrantToken(tenantId);
+      if (grantToken === null) halfStates.push(`${who}: installation active but its grant's own key holds no token`);
+      else if (token !== null && token !== grantToken) {
+        halfStates.push(`${who}: access token ${shortHash(token)} is not the active grant's token ${shortHash(grantToken)}`);
+      }
+    }
     if (token !== null) {
       heldTokens.add(token);
       const grant = issuedByToken.get(token);
@@ -104,7 +119,7 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     }
   }
 
-  const liveGrants = input.issued.filter((g) => !g.revoked);
+  const liveGrants = issued.filter((g) => !g.revoked);
   const unheld = liveGrants.filter((g) => !heldTokens.has(g.token));
   const orphans = unheld.filter((g) => !queued.has(g.token)).map((g) => shortHash(g.token));
   return {
@@ -113,7 +128,7 @@ export async function checkIntegrity(input: IntegrityInput): Promise<IntegrityRe
     held,
     live: liveGrants.length,
     queued: unheld.length - orphans.length,
-    revoked: input.issued.length - liveGrants.length,
+    revoked: issued.length - liveGrants.length,
   };
 }
 
@@ -157,6 +172,18 @@ export function revokingInSsm(
     return rows
       .map((r) => endpoint.parameters.get(`${prefix}/${r.tenant_id}/api-key/${r.secret_key}`)?.value)
       .filter((token): token is string => token !== undefined);
+  };
+}
+
+/** The token under the own key of the grant the tenant's installation names (`activeGrantToken`). */
+export function activeGrantInSsm(sql: Query, endpoint: SsmEndpoint, connector = 'intercom', prefix = ''): HeldTokenReader {
+  return async (tenantId) => {
+    const [row] = await sql<{ secret_key: string }>(
+      `select g.secret_key from connector_installations i join connector_grants g on g.id = i.grant_id
+        where i.tenant_id = $1 and i.type = $2 and i.status = 'active'`,
+      [tenantId, connector],
+    );
+    return row ? (endpoint.parameters.get(`${prefix}/${tenantId}/api-key/${row.secret_key}`)?.value ?? null) : null;
   };
 }
 
