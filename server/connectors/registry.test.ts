@@ -34,12 +34,13 @@ describe('connector registry', () => {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
       if (!oauth) continue;
-      expect(new URL(oauth.defaults.authorizeUrl).protocol).toBe('https:');
-      expect(new URL(oauth.defaults.apiUrl).protocol).toBe('https:');
-      expect(oauth.token.path).toMatch(/^\//);
+      for (const url of [oauth.endpoints.authorize, oauth.endpoints.token, oauth.endpoints.revoke, oauth.apiBase, oauth.issuer]) {
+        if (url !== undefined) expect(new URL(url).protocol, `${c.id}: ${url}`).toBe('https:');
+      }
+      if (oauth.revoke === 'rfc7009') expect(oauth.endpoints.revoke, `${c.id}: RFC 7009 needs a revocation endpoint`).toBeDefined();
       expect(c.keys[oauth.storage.accessToken]?.sensitive, 'the access token must be sensitive').toBe(true);
       expect(c.keys[oauth.storage.tokenType]?.sensitive).toBe(false);
-      for (const name of Object.values(oauth.env)) expect(name).toMatch(/^[A-Z][A-Z0-9_]+$/);
+      for (const name of Object.values(oauth.envOverrides ?? {})) expect(name).toMatch(/^[A-Z][A-Z0-9_]+$/);
     }
     expect(oauthConnectors.map((c) => c.id)).toEqual(available.map((c) => c.id));
   });
@@ -53,12 +54,11 @@ describe('connector registry', () => {
     for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
   });
 
-  it('parses Intercom token answers and rejects malformed ones', () => {
+  it('normalizes Intercom token answers and rejects malformed ones', () => {
     const intercom = all.find((c) => c.id === 'intercom')!;
-    const parse = intercom.oauth!.token.parse;
-    expect(parse({ token_type: 'Bearer', token: 'a', access_token: 'a' })).toEqual({ accessToken: 'a', tokenType: 'Bearer' });
-    expect(parse({ token_type: 'Bearer', token: 'only-token' })).toEqual({ accessToken: 'only-token', tokenType: 'Bearer' });
-    expect(() => parse({ token_type: 'Bearer' })).toThrow();
-    expect(() => parse('nope')).toThrow();
+    const normalize = intercom.oauth!.normalizeTokenAnswer!;
+    expect(normalize({ token_type: 'Bearer', token: 'a', access_token: 'a' })).toMatchObject({ access_token: 'a', token_type: 'Bearer' });
+    expect(normalize({ token: 'only-token' })).toMatchObject({ access_token: 'only-token', token_type: 'Bearer' });
+    expect(() => normalize({ token_type: 'Bearer' })).toThrow();
   });
 });
