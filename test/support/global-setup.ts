@@ -42,7 +42,10 @@ export default async function setup(project: TestProject) {
   } else {
     const { startEmbeddedPostgres } = await import('../../db/embedded-postgres.js');
     const embedded = await startEmbeddedPostgres({
-      dataDir: path.resolve(process.env.TEST_DATA_DIR ?? '.data/test'),
+      // A run on another port gets its own cluster folder too: two runs never share one.
+      dataDir: path.resolve(
+        process.env.TEST_DATA_DIR ?? (process.env.TEST_EMBEDDED_PG_PORT ? `.data/test-${process.env.TEST_EMBEDDED_PG_PORT}` : '.data/test'),
+      ),
       port: Number(process.env.TEST_EMBEDDED_PG_PORT ?? 54339),
       database: 'postgres',
       logger: createLogger({ level: 'warn' }),
