@@ -29,7 +29,7 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'linear']);
     for (const c of available) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
@@ -49,8 +49,8 @@ describe('connector registry', () => {
     const names = configKeys.map((k) => k.key);
     expect(new Set(names).size).toBe(names.length);
     for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
-    expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN']);
-    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE']);
+    expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN']);
+    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'LINEAR_TOKEN_TYPE']);
     for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
   });
 
