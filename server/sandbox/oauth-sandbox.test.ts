@@ -107,13 +107,14 @@ describe('consent page', () => {
   });
 
   it('refuses an unknown client, a malformed redirect_uri, a missing state and a plain challenge', async () => {
-    for (const params of [
+    const refused: Record<string, string>[] = [
       { client_id: 'someone-else' },
       { redirect_uri: 'not a url' },
       { redirect_uri: 'http://localhost/cb#frag' },
       { state: '' },
       { code_challenge: challengeOf(VERIFIER), code_challenge_method: 'plain' },
-    ]) {
+    ];
+    for (const params of refused) {
       expect((await fetch(authorizeUrl(sandbox, params))).status, JSON.stringify(params)).toBe(400);
     }
   });
