@@ -22,23 +22,14 @@ interface CodeEntry extends AuthorizationRequest {
   grant: number | null;
 }
 
-interface TokenEntry {
-  token: string;
-  kind: 'access' | 'refresh';
-  grant: number;
+interface TokenEntry extends Omit<IssuedToken, 'revoked' | 'identityCalls'> {
   scopes: readonly string[];
   expiresAt: number | null;
   revoked: boolean;
   identityCalls: number;
 }
 
-export interface TokenAnswer {
-  access_token: string;
-  token_type: 'Bearer';
-  expires_in?: number;
-  refresh_token?: string;
-  scope?: string;
-}
+export type TokenAnswer = { access_token: string; token_type: 'Bearer'; expires_in?: number; refresh_token?: string; scope?: string };
 
 export type GrantResult = { ok: true; answer: TokenAnswer } | { ok: false; error: 'invalid_grant' };
 

@@ -52,10 +52,7 @@ export function authorizationScheme(req: IncomingMessage): 'basic' | 'bearer' | 
   return scheme === 'basic' || scheme === 'bearer' ? scheme : null;
 }
 
-/**
- * Checks the client the way the profile says, and only that way (RFC 6749 §2.3.1: a client
- * uses one method per request). Basic credentials are form-encoded before base64.
- */
+/** The client, authenticated the profile's way only (RFC 6749 §2.3.1); Basic credentials are form-encoded. */
 export function clientAuthenticated(req: IncomingMessage, form: URLSearchParams, method: ClientAuthentication, client: SandboxClient): boolean {
   const header = req.headers.authorization;
   if (method === 'client_secret_post') {
@@ -77,10 +74,7 @@ export function clientAuthenticated(req: IncomingMessage, form: URLSearchParams,
   }
 }
 
-/**
- * An absolute http(s) URL without a fragment, printable ASCII (RFC 6749 §3.1.2): it goes back
- * out verbatim in a Location header.
- */
+/** An absolute http(s) URL, printable ASCII, no fragment (RFC 6749 §3.1.2): it goes out verbatim in a Location. */
 export function validRedirectUri(value: string | null): value is string {
   if (value === null || !/^[\x21-\x7e]+$/.test(value) || value.includes('#')) return false;
   try {

@@ -1,16 +1,10 @@
 /**
- * A loopback OAuth 2.0 provider driven by a connector's profile (./profile.ts), so development
- * (`npm start` without the connector's client id) and tests run the real engine against it:
- *   - `profile.authorizePath`     consent page (Approve / Deny) → redirect with `code`+`state`
- *                                 or `error=access_denied`; `${authorizePath}/decision` takes the form.
- *   - `profile.tokenPath`         authorization_code (single-use code, 10 min, PKCE S256 when a
- *                                 challenge was sent) and refresh_token grants; RFC 6749 errors.
- *   - `profile.revocation.path`   RFC 7009, or a bearer-token revoke (see the profile).
- *   - `profile.identity.path`     the profile's JSON for a live bearer token, 401 otherwise.
- * Plus `tokens()`, a request log without secrets, and one-shot `faults`.
- *
- * Only connector `sandbox` hooks load this module, through a dynamic import: it never enters
- * the production import graph.
+ * A loopback OAuth 2.0 provider driven by a connector's profile (./profile.ts), so `npm start`
+ * without the connector's client id, and tests, run the real engine against it: a consent page
+ * (Approve / Deny), a token endpoint (authorization_code with single-use 10-minute codes and
+ * PKCE S256 when a challenge was sent; refresh_token with optional rotation; RFC 6749 errors),
+ * revocation, and an identity endpoint. Plus `tokens()`, a request log without secrets and
+ * one-shot `faults`. Only `sandbox` hooks load it, by dynamic import: never production code.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -46,12 +40,8 @@ export interface OAuthSandbox extends ProviderSandbox {
   reset(): void;
 }
 
-export interface SandboxOptions {
-  /** Clock in epoch milliseconds, for expiry tests. */
-  now?: () => number;
-}
-
-export async function startOAuthSandbox(profile: SandboxProfile, client: SandboxClient, options: SandboxOptions = {}): Promise<OAuthSandbox> {
+/** `options.now`: a clock in epoch milliseconds, for expiry tests. */
+export async function startOAuthSandbox(profile: SandboxProfile, client: SandboxClient, options: { now?: () => number } = {}): Promise<OAuthSandbox> {
   if (!client.clientId || !client.clientSecret) throw new TypeError('The sandbox needs a client id and secret');
   const now = options.now ?? Date.now;
   const store = grantStore(profile, now);
@@ -60,6 +50,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
   const sockets = new Set<Socket>();
   const shutdown = new AbortController();
   const decisionPath = `${profile.authorizePath}/decision`;
+  const clearFaults = () => Object.values(queued).forEach((list) => (list.length = 0));
 
   function authorize(query: URLSearchParams): Reply {
     const refuse = (message: string) => errorPage(profile.provider, 400, message);
@@ -114,9 +105,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     }
     const value = bearerToken(req) ?? form.get('access_token');
     const outcome = value ? store.revoke(value, true) : 'unknown';
-    if (outcome === 'unknown') return oauthError('invalid_token', 401);
-    if (outcome === 'already_revoked') return oauthError('invalid_request');
-    return json(200, {});
+    return outcome === 'revoked' ? json(200, {}) : outcome === 'unknown' ? oauthError('invalid_token', 401) : oauthError('invalid_request');
   }
 
   function identity(req: IncomingMessage): Reply {
@@ -174,16 +163,8 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
       at: new Date(now()).toISOString(),
     };
     log.push(record);
-    route(req).then(
-      (reply) => {
-        record.status = reply.status;
-        res.writeHead(reply.status, reply.headers).end(reply.body);
-      },
-      () => {
-        // Aborted by close(), or a bug: drop the connection rather than answer.
-        res.destroy();
-      },
-    );
+    // A rejection is close() aborting a delay (or a bug): drop the connection rather than answer.
+    route(req).then((reply) => res.writeHead((record.status = reply.status), reply.headers).end(reply.body), () => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
@@ -206,15 +187,13 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
         if (!(endpoint in queued)) throw new TypeError(`Unknown sandbox endpoint: ${String(endpoint)}`);
         queued[endpoint].push(next);
       },
-      clear() {
-        for (const list of Object.values(queued)) list.length = 0;
-      },
+      clear: () => clearFaults(),
     },
     tokens: () => store.list(),
     reset() {
       store.clear();
       log.length = 0;
-      for (const list of Object.values(queued)) list.length = 0;
+      clearFaults();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {
