@@ -18,10 +18,26 @@ export function revokeRetryDelaySeconds(base: number, attempts: number): number 
   return Math.min(MAX_DELAY_SECONDS, base * 2 ** Math.max(0, attempts - 1));
 }
 
+/**
+ * One revocation per grant at a time, across every worker: a transaction-scoped advisory lock
+ * claims the grant for the length of the attempt (one provider call, bounded by its timeout).
+ * A second job for the same grant (a re-queue racing the original) finds it claimed and stops;
+ * if it runs later it finds the grant settled.
+ */
 export async function runRevokeGrant(services: AppServices, payload: { grantId: string }): Promise<void> {
+  await services.orm.em.fork().transactional(async (claim) => {
+    const [row] = await claim.execute<{ claimed: boolean }[]>(
+      'select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as claimed',
+      [`plugboard:revoke:${payload.grantId}`],
+    );
+    if (row?.claimed) await attemptRevocation(services, payload.grantId);
+  });
+}
+
+async function attemptRevocation(services: AppServices, grantId: string): Promise<void> {
   const { orm, secrets, logger, env } = services;
   const em = orm.em.fork();
-  const grant = await em.findOne(ConnectorGrant, { id: payload.grantId });
+  const grant = await em.findOne(ConnectorGrant, { id: grantId });
   if (!grant || grant.status !== 'revoking') return;
   const scope = { tenantId: grant.tenant.id, connector: grant.connector };
   const log = logger.child({ job: 'revoke_grant', grantId: grant.id, ...scope });
