@@ -70,8 +70,19 @@ export interface OAuthSpec<Key extends string> {
    * Throw a ProviderError for an answer that is an error.
    */
   readonly normalizeTokenAnswer?: (body: Record<string, unknown>) => Record<string, unknown>;
-  /** Where the engine stores what it received: names of keys this connector declares. */
-  readonly storage: { readonly accessToken: Key; readonly tokenType: Key };
+  /**
+   * Where the engine stores what it received: names of keys this connector declares. The
+   * access and refresh tokens must be sensitive keys; the rest are plain values.
+   */
+  readonly storage: {
+    readonly accessToken: Key;
+    readonly tokenType: Key;
+    readonly refreshToken?: Key;
+    /** ISO-8601 time the access token expires, when the provider says. */
+    readonly expiresAt?: Key;
+    /** The scopes the provider granted, space separated (a user can untick some). */
+    readonly scopes?: Key;
+  };
   /** Learn which account or workspace the token belongs to. */
   readonly identify: (ctx: ProviderCallContext) => Promise<ExternalAccount>;
   /** Revoke a grant: RFC 7009 at `endpoints.revoke`, or a hook for providers that do it their own way. */

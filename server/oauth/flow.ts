@@ -84,7 +84,7 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
     connector: config.connector,
   });
 
-  const { accessToken, tokenType } = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch(
+  const { accessToken, refreshToken, tokenType, expiresAt, scopes } = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch(
     (error: unknown) => {
       throw providerFailure(error, log);
     },
@@ -93,7 +93,7 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
   // Recording the grant (database and secret backend) and learning the account (a provider
   // call) are independent: they overlap, and the grant is recorded whatever identify answers.
   const [received, identified] = await Promise.allSettled([
-    receiveGrant(services, scope, accessToken, log),
+    receiveGrant(services, scope, { accessToken, refreshToken }, log),
     config.spec.identify(hookContext(config, 'identify', accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS)),
   ]);
   if (received.status === 'rejected') {
@@ -112,7 +112,16 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
     const { reconnect, keySynced } = await activateGrant(
       services,
       scope,
-      { grantId: grant.id, token: accessToken, tokenType, account, actor: { userId: session.userId, email: session.email } },
+      {
+        grantId: grant.id,
+        token: accessToken,
+        refreshToken,
+        tokenType,
+        expiresAt,
+        scopes,
+        account,
+        actor: { userId: session.userId, email: session.email },
+      },
       log,
     );
     log.info({ account: account.id, reconnect, keySynced }, 'connector connected');

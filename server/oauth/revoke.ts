@@ -7,13 +7,14 @@ import { requireConfigured } from './errors.js';
 
 /**
  * Revokes one token at its provider: RFC 7009 at the spec's revocation endpoint, or the
- * definition's hook. Throws on failure (a ProviderError for HTTP, network and timeout
+ * definition's hook (which revokes with the access token). Throws on failure (a ProviderError for HTTP, network and timeout
  * failures); `not_supported` when the provider offers no revocation.
  */
 export async function revokeAtProvider(
   services: Pick<AppServices, 'oauth' | 'env'>,
   connector: ConnectorId,
   token: SecretValue,
+  refreshToken: SecretValue | null = null,
 ): Promise<RevokeOutcome | 'not_supported'> {
   const config = services.oauth.get(connector);
   const revoke = config?.spec.revoke;
@@ -21,7 +22,8 @@ export async function revokeAtProvider(
   const timeoutMs = services.env.OAUTH_HTTP_TIMEOUT_MS;
   if (revoke === 'rfc7009') {
     requireConfigured(config);
-    return revokeWithRfc7009(config, token, timeoutMs);
+    // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); an access token alone may not.
+    return revokeWithRfc7009(config, refreshToken ?? token, timeoutMs);
   }
   return revoke(hookContext(config, 'revoke', token, timeoutMs));
 }
