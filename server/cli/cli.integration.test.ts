@@ -220,7 +220,10 @@ describe('cli', () => {
       ['INTERCOM_ACCESS_TOKEN', false],
       ['INTERCOM_TOKEN_TYPE', false],
       ['LINEAR_ACCESS_TOKEN', false],
+      ['LINEAR_REFRESH_TOKEN', false],
       ['LINEAR_TOKEN_TYPE', false],
+      ['LINEAR_EXPIRES_AT', false],
+      ['LINEAR_SCOPES', false],
     ]);
 
     // Store through the same services the app uses, then check again.

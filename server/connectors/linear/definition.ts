@@ -20,7 +20,10 @@ export const linear = defineConnector({
   availability: 'available',
   keys: {
     LINEAR_ACCESS_TOKEN: { sensitive: true, description: 'OAuth access token for the Linear organization' },
+    LINEAR_REFRESH_TOKEN: { sensitive: true, description: 'OAuth refresh token (single use: Linear rotates it)' },
     LINEAR_TOKEN_TYPE: { sensitive: false, description: 'Token type Linear issued (Bearer)' },
+    LINEAR_EXPIRES_AT: { sensitive: false, description: 'When the access token expires' },
+    LINEAR_SCOPES: { sensitive: false, description: 'Scopes Linear granted' },
   },
   oauth: {
     // DOCS, "Redirect user access requests to Linear" (GET linear.app/oauth/authorize) and
@@ -42,9 +45,14 @@ export const linear = defineConnector({
     // §5.1 (and oauth4webapi) do not accept; joined here, otherwise the answer is standard.
     normalizeTokenAnswer: (body) => (Array.isArray(body.scope) ? { ...body, scope: body.scope.join(' ') } : body),
     // DOCS: every app uses expiring access tokens (about 24 h) with refresh tokens since
-    // 2026-04-01. Only the access token is stored for now: keeping and using the refresh token
-    // comes with the token lifecycle work, so a connection lasts as long as its access token.
-    storage: { accessToken: 'LINEAR_ACCESS_TOKEN', tokenType: 'LINEAR_TOKEN_TYPE' },
+    // 2026-04-01: the refresh token, expiry and granted scopes are kept with the connection.
+    storage: {
+      accessToken: 'LINEAR_ACCESS_TOKEN',
+      refreshToken: 'LINEAR_REFRESH_TOKEN',
+      tokenType: 'LINEAR_TOKEN_TYPE',
+      expiresAt: 'LINEAR_EXPIRES_AT',
+      scopes: 'LINEAR_SCOPES',
+    },
     // DOCS, "Make an API request": GraphQL at api.linear.app/graphql with `Authorization: Bearer`.
     identify: async ({ apiUrl, accessToken, fetch }) => {
       const response = await fetch(`${apiUrl}/graphql`, {

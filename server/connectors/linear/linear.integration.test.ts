@@ -136,7 +136,12 @@ describe('Linear through the generic engine and sandbox', () => {
     expect(sandbox.tokens().map((t) => t.kind).sort()).toEqual(['access', 'refresh']);
     expect((await services.secrets.get(session.tenantId, 'LINEAR_ACCESS_TOKEN'))?.reveal()).toBe(access?.token);
     expect(await services.secrets.get(session.tenantId, 'LINEAR_TOKEN_TYPE')).toBe('Bearer');
-    expect(await configRows(session.tenantId)).toEqual([{ key: 'LINEAR_TOKEN_TYPE', value: 'Bearer' }]);
+    // The refresh token is kept (it rotates; the token lifecycle uses it), with expiry and scopes.
+    const refresh = sandbox.tokens().find((t) => t.kind === 'refresh');
+    expect((await services.secrets.get(session.tenantId, 'LINEAR_REFRESH_TOKEN'))?.reveal()).toBe(refresh?.token);
+    const config = Object.fromEntries((await configRows(session.tenantId)).map((r) => [r.key, r.value]));
+    expect(config).toEqual({ LINEAR_TOKEN_TYPE: 'Bearer', LINEAR_EXPIRES_AT: expect.any(String), LINEAR_SCOPES: 'read' });
+    expect(Date.parse(config.LINEAR_EXPIRES_AT!)).toBeGreaterThan(Date.now() + 23 * 3600_000);
     expect(await installationRows(session.tenantId)).toEqual([{ status: 'active', external_account_id: ORG.id, external_account_name: ORG.name }]);
     expect((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['active']);
 
