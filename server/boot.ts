@@ -5,7 +5,8 @@ import { installJobQueue } from './jobs/worker.js';
 import type { Logger } from './logger.js';
 import { resolveOAuthConfigs } from './oauth/config.js';
 import { createSecretBackend, SecretStore } from './secrets/secret-store.js';
-import { toRuntimeEnv, type AppServices } from './services.js';
+import { toRuntimeEnv } from './runtime-env.js';
+import type { AppServices } from './services.js';
 
 export interface Booted {
   services: AppServices;

@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { clientEnvVariables, type ClientIdVariable, type ClientSecretVariable } from './connectors/client-env.js';
+import { connectorIds, type ConnectorId } from './connectors/registry.js';
+import { OriginOverridesError, parseOriginOverrides } from './oauth/origin-overrides.js';
 import { decodeMasterKey, decodePreviousKeys } from './secrets/master-key.js';
 
 /** An optional variable: set-but-empty (`FOO=` in a .env file) counts as unset. */
@@ -11,15 +14,47 @@ const optionalString = z
   .transform((v) => (v === '' ? undefined : v))
   .optional();
 
+/**
+ * Every connector's OAuth client id and secret (`INTERCOM_CLIENT_ID`, `GOOGLE_DRIVE_CLIENT_SECRET`),
+ * generated from the registry: a connector added there is configurable here with no edit.
+ */
+const clientVariables = clientEnvVariables(connectorIds);
+type ClientCredentialShape = {
+  [Id in ConnectorId as ClientIdVariable<Id> | ClientSecretVariable<Id>]: typeof optionalString;
+};
+const clientCredentialShape = Object.fromEntries(
+  clientVariables.flatMap((v) => [
+    [v.clientId, optionalString],
+    [v.clientSecret, optionalString],
+  ]),
+) as ClientCredentialShape;
+
+/** Checked with the parser the OAuth code uses, so a bad pair stops the start, named. */
+const originOverrides = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .superRefine((v, ctx) => {
+    try {
+      parseOriginOverrides(v);
+    } catch (error) {
+      if (!(error instanceof OriginOverridesError)) throw error;
+      for (const problem of error.problems) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  })
+  .optional();
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
 /**
  * The whole environment, validated once at start. A missing or malformed variable stops the
  * process with every problem named (see `formatEnvError`). Connector OAuth credentials are
- * listed here too, by name, so `.env.example` and this schema stay the one reference.
+ * here too (derived from the registry, see server/connectors/client-env.ts), so this schema
+ * stays the one reference.
  */
 export const envSchema = z
   .object({
+    ...clientCredentialShape,
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     PORT: z.coerce.number().int().min(1).max(65535).default(3000),
     APP_URL: unsetIfEmpty(httpUrl),
@@ -63,8 +98,7 @@ export const envSchema = z
     PENDING_GRANT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     REVOKE_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     REVOKE_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(48 * 3600),
-    INTERCOM_CLIENT_ID: optionalString,
-    INTERCOM_CLIENT_SECRET: optionalString,
+    PROVIDER_ORIGIN_OVERRIDES: originOverrides,
     INTERCOM_OAUTH_URL: unsetIfEmpty(httpUrl),
     INTERCOM_API_URL: unsetIfEmpty(httpUrl),
   })
@@ -90,8 +124,11 @@ export const envSchema = z
         message: 'is required in production (ssm, or local with SECRETS_MASTER_KEY)',
       });
     }
-    if (env.INTERCOM_CLIENT_ID && !env.INTERCOM_CLIENT_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['INTERCOM_CLIENT_SECRET'], message: 'is required when INTERCOM_CLIENT_ID is set' });
+    const values: Record<string, unknown> = env;
+    for (const { clientId, clientSecret } of clientVariables) {
+      if (values[clientId] !== undefined && values[clientSecret] === undefined) {
+        ctx.addIssue({ code: 'custom', path: [clientSecret], message: `is required when ${clientId} is set` });
+      }
     }
     if (env.SECRETS_BACKEND === 'local' && !env.SECRETS_MASTER_KEY) {
       ctx.addIssue({

@@ -54,7 +54,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (!code || !state) return back('error=invalid_request');
 
   try {
-    const { finishing } = await connectorCaller(context, connector).exchange({ code, state });
+    const iss = rawQueryParam(url, 'iss') ?? undefined;
+    const { finishing } = await connectorCaller(context, connector).exchange({ code, state, iss });
     // The secret backend has not answered yet: the page says so and follows the status.
     if (finishing) return back('finishing=true');
   } catch (error) {

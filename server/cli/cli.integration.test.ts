@@ -219,6 +219,11 @@ describe('cli', () => {
     expect(before.keys.map((k: { key: string; present: boolean }) => [k.key, k.present])).toEqual([
       ['INTERCOM_ACCESS_TOKEN', false],
       ['INTERCOM_TOKEN_TYPE', false],
+      ['LINEAR_ACCESS_TOKEN', false],
+      ['LINEAR_REFRESH_TOKEN', false],
+      ['LINEAR_TOKEN_TYPE', false],
+      ['LINEAR_EXPIRES_AT', false],
+      ['LINEAR_SCOPES', false],
     ]);
 
     // Store through the same services the app uses, then check again.

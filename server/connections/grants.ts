@@ -12,7 +12,7 @@ import type { ConnectorId } from '../connectors/registry.js';
 import type { Logger } from '../logger.js';
 import { enqueue } from '../jobs/queue.js';
 import { isOutcomeUnknown } from '../secrets/backend.js';
-import { grantSecretKey } from '../secrets/secret-store.js';
+import { grantRefreshKey, grantSecretKey } from '../secrets/secret-store.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
 import { revokeAtProvider } from '../oauth/revoke.js';
@@ -36,9 +36,10 @@ export interface GrantScope {
 export async function receiveGrant(
   services: AppServices,
   scope: GrantScope,
-  token: SecretValue,
+  tokens: { accessToken: SecretValue; refreshToken: SecretValue | null },
   log: Logger,
 ): Promise<ConnectorGrant> {
+  const token = tokens.accessToken;
   const em = services.orm.em.fork();
   const id = randomUUID();
   const grant = em.create(ConnectorGrant, {
@@ -51,10 +52,13 @@ export async function receiveGrant(
   await em.flush();
   try {
     await services.secrets.saveGrantToken(scope.tenantId, grant.secretKey, token);
+    if (tokens.refreshToken) {
+      await services.secrets.saveGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey), tokens.refreshToken);
+    }
     return grant;
   } catch (error) {
     log.error({ err: error, grantId: id }, 'storing a new grant failed; revoking it');
-    const revoked = await revokeAtProvider(services, scope.connector, token).then(
+    const revoked = await revokeAtProvider(services, scope.connector, token, tokens.refreshToken).then(
       () => true,
       (revokeError: unknown) => {
         log.warn({ err: revokeError, grantId: id }, 'revoking the unstored grant failed; queued for retry');

@@ -4,11 +4,24 @@ import type { Orm } from '../../db/orm.js';
 import { getConnector, type NonSensitiveKey, type SensitiveKey } from '../connectors/registry.js';
 import type { GrantScope } from './grants.js';
 
+export interface StorageKeys {
+  accessToken: SensitiveKey;
+  tokenType: NonSensitiveKey;
+  refreshToken?: SensitiveKey;
+  expiresAt?: NonSensitiveKey;
+  scopes?: NonSensitiveKey;
+}
+
 /** The keys a connector's definition stores its live grant under (`INTERCOM_ACCESS_TOKEN`, ...). */
-export function storageKeys(connector: GrantScope['connector']): { accessToken: SensitiveKey; tokenType: NonSensitiveKey } {
+export function storageKeys(connector: GrantScope['connector']): StorageKeys {
   const storage = getConnector(connector).oauth?.storage;
   if (!storage) throw new Error(`Connector ${connector} stores no tokens`);
-  return storage as { accessToken: SensitiveKey; tokenType: NonSensitiveKey };
+  return storage as StorageKeys;
+}
+
+/** The plain values that describe the live grant (token type, expiry, scopes): gone with it. */
+export function grantDetailKeys(keys: StorageKeys): NonSensitiveKey[] {
+  return [keys.tokenType, keys.expiresAt, keys.scopes].filter((k): k is NonSensitiveKey => k !== undefined);
 }
 
 /**

@@ -11,10 +11,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConnectionIntent, ConnectorGrant, ConnectorInstallation } from '../../db/entities/index.js';
 import type { Logger } from '../logger.js';
+import { grantRefreshKey } from '../secrets/secret-store.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
 import { adoptStrayToken, markRevoking, type GrantScope } from './grants.js';
-import { storageKeys } from './keys.js';
+import { grantDetailKeys, storageKeys } from './keys.js';
 import { tryWithConnectionLock, withConnectionLock } from './lock.js';
 
 export interface RepairOptions {
@@ -92,7 +93,14 @@ async function repairUnderLock(
   } else if (!target && stored) {
     await secrets.delete(scope.tenantId, [keys.accessToken]);
   }
-  if (!desired) await secrets.delete(scope.tenantId, [keys.tokenType], { em: tx });
+  if (keys.refreshToken) {
+    // The connection's refresh token is its grant's, or none.
+    const desiredRefresh = desired ? await secrets.getGrantToken(scope.tenantId, grantRefreshKey(desired.secretKey)) : null;
+    const storedRefresh = await secrets.get(scope.tenantId, keys.refreshToken);
+    if (desiredRefresh && !storedRefresh?.equals(desiredRefresh)) await secrets.save(scope.tenantId, keys.refreshToken, desiredRefresh);
+    else if (!desiredRefresh && storedRefresh) await secrets.delete(scope.tenantId, [keys.refreshToken]);
+  }
+  if (!desired) await secrets.delete(scope.tenantId, grantDetailKeys(keys), { em: tx });
 
   for (const grant of abandoned) await markRevoking(tx, grant);
   const wasUnsynced = Boolean(installation && !installation.keySynced);

@@ -8,6 +8,7 @@
  */
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConnectionIntent, ConnectorEvent, ConnectorGrant, ConnectorInstallation } from '../../db/entities/index.js';
+import type { NonSensitiveKey } from '../connectors/registry.js';
 import type { ExternalAccount } from '../connectors/types.js';
 import { enqueue } from '../jobs/queue.js';
 import { flushInstallation } from '../installations/service.js';
@@ -18,7 +19,7 @@ import type { AppServices } from '../services.js';
 import { adoptActiveToken, adoptStrayToken, markRevoking, type GrantScope } from './grants.js';
 import { withConnectionLock } from './lock.js';
 import { repairConnection } from './repair.js';
-import { storageKeys, writeIntent } from './keys.js';
+import { grantDetailKeys, storageKeys, writeIntent } from './keys.js';
 
 export interface Actor {
   userId: string;
@@ -57,7 +58,11 @@ function loadInstallation(tx: EntityManager, scope: GrantScope) {
 export interface ActivationInput {
   grantId: string;
   token: SecretValue;
+  /** Stored when the definition declares a refresh-token key. */
+  refreshToken?: SecretValue | null;
   tokenType: string;
+  expiresAt?: Date | null;
+  scopes?: string[] | null;
   account: ExternalAccount;
   actor: Actor;
 }
@@ -100,6 +105,11 @@ export async function activateGrant(
       progress.keyTouched = true;
       try {
         await secrets.save(scope.tenantId, keys.accessToken, input.token);
+        // The refresh token belongs to its grant: a new grant without one leaves none behind.
+        if (keys.refreshToken) {
+          if (input.refreshToken) await secrets.save(scope.tenantId, keys.refreshToken, input.refreshToken);
+          else await secrets.delete(scope.tenantId, [keys.refreshToken]);
+        }
       } catch (error) {
         if (!isOutcomeUnknown(error)) throw error;
         keySynced = false;
@@ -122,6 +132,8 @@ export async function activateGrant(
       tx.assign(grant, { status: 'active', externalAccountId: input.account.id, externalAccountName: input.account.name });
       if (current && current.id !== grant.id) await markRevoking(tx, current);
       await secrets.save(scope.tenantId, keys.tokenType, input.tokenType, { em: tx });
+      await saveOrDelete(services, tx, scope, keys.expiresAt, input.expiresAt?.toISOString());
+      await saveOrDelete(services, tx, scope, keys.scopes, input.scopes?.join(' '));
       tx.create(ConnectorEvent, {
         tenant: scope.tenantId,
         connector: scope.connector,
@@ -182,7 +194,7 @@ export async function deactivate(
       if (stored) {
         progress.keyTouched = true;
         try {
-          await secrets.delete(scope.tenantId, [keys.accessToken]);
+          await secrets.delete(scope.tenantId, [keys.accessToken, ...(keys.refreshToken ? [keys.refreshToken] : [])]);
         } catch (error) {
           if (!isOutcomeUnknown(error)) throw error;
           keySynced = false;
@@ -204,7 +216,7 @@ export async function deactivate(
         tx.assign(installation, { keySynced });
       }
       if (grant) await markRevoking(tx, grant);
-      await secrets.delete(scope.tenantId, [keys.tokenType], { em: tx });
+      await secrets.delete(scope.tenantId, grantDetailKeys(keys), { em: tx });
       await tx.nativeDelete(ConnectionIntent, { id: intentId });
       if (!keySynced) await enqueueRepair(tx, scope);
       await tx.flush();
@@ -265,4 +277,17 @@ async function afterFailedChange(
 
 async function enqueueRepair(tx: EntityManager, scope: GrantScope): Promise<void> {
   await enqueue(tx, 'repair_connection', { ...scope }, { jobKey: `repair_connection:${scope.tenantId}:${scope.connector}` });
+}
+
+/** A plain value of the live grant: written when the provider said it, removed when not. */
+async function saveOrDelete(
+  services: AppServices,
+  tx: EntityManager,
+  scope: GrantScope,
+  key: NonSensitiveKey | undefined,
+  value: string | undefined,
+): Promise<void> {
+  if (!key) return;
+  if (value) await services.secrets.save(scope.tenantId, key, value, { em: tx });
+  else await services.secrets.delete(scope.tenantId, [key], { em: tx });
 }

@@ -29,17 +29,18 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'linear']);
     for (const c of available) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
       if (!oauth) continue;
-      expect(new URL(oauth.defaults.authorizeUrl).protocol).toBe('https:');
-      expect(new URL(oauth.defaults.apiUrl).protocol).toBe('https:');
-      expect(oauth.token.path).toMatch(/^\//);
+      for (const url of [oauth.endpoints.authorize, oauth.endpoints.token, oauth.endpoints.revoke, oauth.apiBase, oauth.issuer]) {
+        if (url !== undefined) expect(new URL(url).protocol, `${c.id}: ${url}`).toBe('https:');
+      }
+      if (oauth.revoke === 'rfc7009') expect(oauth.endpoints.revoke, `${c.id}: RFC 7009 needs a revocation endpoint`).toBeDefined();
       expect(c.keys[oauth.storage.accessToken]?.sensitive, 'the access token must be sensitive').toBe(true);
       expect(c.keys[oauth.storage.tokenType]?.sensitive).toBe(false);
-      for (const name of Object.values(oauth.env)) expect(name).toMatch(/^[A-Z][A-Z0-9_]+$/);
+      for (const name of Object.values(oauth.envOverrides ?? {})) expect(name).toMatch(/^[A-Z][A-Z0-9_]+$/);
     }
     expect(oauthConnectors.map((c) => c.id)).toEqual(available.map((c) => c.id));
   });
@@ -48,17 +49,16 @@ describe('connector registry', () => {
     const names = configKeys.map((k) => k.key);
     expect(new Set(names).size).toBe(names.length);
     for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
-    expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN']);
-    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE']);
+    expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']);
+    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'LINEAR_TOKEN_TYPE', 'LINEAR_EXPIRES_AT', 'LINEAR_SCOPES']);
     for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
   });
 
-  it('parses Intercom token answers and rejects malformed ones', () => {
+  it('normalizes Intercom token answers and rejects malformed ones', () => {
     const intercom = all.find((c) => c.id === 'intercom')!;
-    const parse = intercom.oauth!.token.parse;
-    expect(parse({ token_type: 'Bearer', token: 'a', access_token: 'a' })).toEqual({ accessToken: 'a', tokenType: 'Bearer' });
-    expect(parse({ token_type: 'Bearer', token: 'only-token' })).toEqual({ accessToken: 'only-token', tokenType: 'Bearer' });
-    expect(() => parse({ token_type: 'Bearer' })).toThrow();
-    expect(() => parse('nope')).toThrow();
+    const normalize = intercom.oauth!.normalizeTokenAnswer!;
+    expect(normalize({ token_type: 'Bearer', token: 'a', access_token: 'a' })).toMatchObject({ access_token: 'a', token_type: 'Bearer' });
+    expect(normalize({ token: 'only-token' })).toMatchObject({ access_token: 'only-token', token_type: 'Bearer' });
+    expect(() => normalize({ token_type: 'Bearer' })).toThrow();
   });
 });

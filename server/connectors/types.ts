@@ -29,13 +29,8 @@ export interface ProviderCallContext {
 
 export type RevokeOutcome = 'revoked' | 'already_revoked';
 
-/** The environment variables that configure a connector's OAuth app. */
-export interface OAuthEnvNames {
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly authorizeUrl: string;
-  readonly apiUrl: string;
-}
+/** How the client authenticates at the token and revocation endpoints (RFC 6749 §2.3.1). */
+export type ClientAuthentication = 'client_secret_post' | 'client_secret_basic';
 
 /** A local stand-in for the provider, started outside production when no client id is set. */
 export interface ProviderSandbox {
@@ -44,25 +39,54 @@ export interface ProviderSandbox {
   close(): Promise<void>;
 }
 
+/**
+ * A connector's OAuth 2.0 protocol, as data: the engine (server/oauth/engine.ts, on
+ * oauth4webapi) builds every request from it. Hooks exist only for what data cannot say.
+ */
 export interface OAuthSpec<Key extends string> {
-  readonly env: OAuthEnvNames;
-  readonly defaults: { readonly authorizeUrl: string; readonly apiUrl: string };
-  /** Extra query parameters on the authorize URL, besides client_id, state and redirect_uri. */
+  /** Authorization server endpoints (absolute https URLs). */
+  readonly endpoints: { readonly authorize: string; readonly token: string; readonly revoke?: string };
+  /** RFC 9207 issuer identifier, checked against `iss` when the provider sends it. Default: the token endpoint's origin. */
+  readonly issuer?: string;
+  /** Base of the provider's API, for the identify and revoke hooks. Endpoints under it follow an API override. */
+  readonly apiBase: string;
+  /**
+   * Environment variables that replace the authorize URL or the API base (with every endpoint
+   * under it) for all tenants: regional hosts and stand-ins (Intercom's INTERCOM_OAUTH_URL and
+   * INTERCOM_API_URL). Client credentials are always `<ID>_CLIENT_ID` / `<ID>_CLIENT_SECRET`.
+   */
+  readonly envOverrides?: { readonly authorize?: string; readonly api?: string };
+  readonly scopes?: readonly string[];
+  /** How scopes are joined in the authorize URL (RFC 6749 says space; some providers use commas). */
+  readonly scopeSeparator?: ' ' | ',';
+  /** Extra authorize parameters (`access_type=offline`, `prompt=consent`, `owner=user`, ...). */
   readonly authorizeParams?: Readonly<Record<string, string>>;
-  readonly token: {
-    /** Path on the API host (joined to the configured API URL). */
-    readonly path: string;
-    /** How the code, client id and secret are sent. */
-    readonly format: 'form' | 'json';
-    /** Validate the provider's answer and pick the token. Throws on a malformed answer. */
-    readonly parse: (body: unknown) => { accessToken: string; tokenType: string };
+  /** PKCE with S256 (RFC 7636). Default true; false only where the provider rejects it. */
+  readonly pkce?: boolean;
+  readonly clientAuthentication: ClientAuthentication;
+  /**
+   * Turns a token answer that does not follow RFC 6749 §5.1 into one that does, before it is
+   * validated: a missing `token_type`, the token under another name, an error inside a 200.
+   * Throw a ProviderError for an answer that is an error.
+   */
+  readonly normalizeTokenAnswer?: (body: Record<string, unknown>) => Record<string, unknown>;
+  /**
+   * Where the engine stores what it received: names of keys this connector declares. The
+   * access and refresh tokens must be sensitive keys; the rest are plain values.
+   */
+  readonly storage: {
+    readonly accessToken: Key;
+    readonly tokenType: Key;
+    readonly refreshToken?: Key;
+    /** ISO-8601 time the access token expires, when the provider says. */
+    readonly expiresAt?: Key;
+    /** The scopes the provider granted, space separated (a user can untick some). */
+    readonly scopes?: Key;
   };
-  /** Where the flow stores what it received: names of keys this connector declares. */
-  readonly storage: { readonly accessToken: Key; readonly tokenType: Key };
-  /** Learn which workspace the token belongs to. */
+  /** Learn which account or workspace the token belongs to. */
   readonly identify: (ctx: ProviderCallContext) => Promise<ExternalAccount>;
-  /** Revoke the token at the provider on disconnect (best effort). */
-  readonly revoke?: (ctx: ProviderCallContext) => Promise<RevokeOutcome>;
+  /** Revoke a grant: RFC 7009 at `endpoints.revoke`, or a hook for providers that do it their own way. */
+  readonly revoke?: 'rfc7009' | ((ctx: ProviderCallContext) => Promise<RevokeOutcome>);
   /** Provider documentation for the flow, cited in the UI for admins. */
   readonly docsUrl?: string;
   /** Starts a loopback server speaking the provider's protocol, for development and tests. */

@@ -1,10 +1,12 @@
-import type { ConnectorDefinition, OAuthSpec, ProviderSandbox } from '../connectors/types.js';
+import { clientCredentials, clientEnvNames } from '../connectors/client-env.js';
 import { connectors, type ConnectorId } from '../connectors/registry.js';
+import type { ConnectorDefinition, OAuthSpec, ProviderSandbox } from '../connectors/types.js';
 import type { Logger } from '../logger.js';
+import type { RuntimeEnv } from '../runtime-env.js';
 import { SecretValue } from '../secrets/secret-value.js';
-import type { RuntimeEnv } from '../services.js';
+import { parseOriginOverrides, rewriteUrl } from './origin-overrides.js';
 
-/** How one connector's OAuth app is configured in this process. */
+/** How one connector's OAuth client is configured in this process, every URL resolved. */
 export interface OAuthClientConfig {
   readonly connector: ConnectorId;
   readonly spec: OAuthSpec<string>;
@@ -14,8 +16,16 @@ export interface OAuthClientConfig {
   readonly clientId: string | null;
   readonly clientSecret: SecretValue | null;
   readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  readonly revokeUrl: string | null;
+  readonly issuer: string;
+  /** Base of the provider's API for hooks, without a trailing slash. */
   readonly apiUrl: string;
   readonly redirectUri: string;
+  /** Origins rewritten by PROVIDER_ORIGIN_OVERRIDES, for the hooks' own calls. */
+  readonly originOverrides: ReadonlyMap<string, string>;
+  /** True when some endpoint is plain http on loopback (a sandbox or a test stand-in). */
+  readonly loopbackHttp: boolean;
   /** True when the local sandbox stands in for the provider. */
   readonly sandbox: boolean;
 }
@@ -26,10 +36,23 @@ export const oauthConnectors = (connectors as readonly ConnectorDefinition[]).fi
   (c): c is ConnectorDefinition & { oauth: OAuthSpec<string> } => c.availability === 'available' && Boolean(c.oauth),
 );
 
-const read = (env: RuntimeEnv, name: string): string | undefined => {
+const read = (env: RuntimeEnv, name: string | undefined): string | undefined => {
+  if (!name) return undefined;
   const value = (env as unknown as Record<string, unknown>)[name];
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+const isLoopbackHttp = (url: string) => {
+  const u = new URL(url);
+  return u.protocol === 'http:' && (LOOPBACK.has(u.hostname) || u.hostname.startsWith('127.'));
+};
+
+/** An endpoint under the API base follows an API override; any other stays where it is. */
+function underApi(url: string, apiBase: string, api: string): string {
+  const base = apiBase.replace(/\/+$/, '');
+  return url === base || url.startsWith(`${base}/`) ? `${api}${url.slice(base.length)}` : url;
+}
 
 export function resolveOAuthConfig(
   definition: ConnectorDefinition & { oauth: OAuthSpec<string> },
@@ -37,12 +60,19 @@ export function resolveOAuthConfig(
   sandbox?: { client: { clientId: string; clientSecret: string }; server: ProviderSandbox },
 ): OAuthClientConfig {
   const { oauth } = definition;
-  const clientId = sandbox?.client.clientId ?? read(env, oauth.env.clientId);
-  const clientSecret = sandbox?.client.clientSecret ?? read(env, oauth.env.clientSecret);
-  const missing = [
-    ...(clientId ? [] : [oauth.env.clientId]),
-    ...(clientSecret ? [] : [oauth.env.clientSecret]),
-  ];
+  const names = clientEnvNames(definition.id);
+  const fromEnv = clientCredentials(env as unknown as Record<string, unknown>, definition.id);
+  const clientId = sandbox?.client.clientId ?? fromEnv.clientId;
+  const clientSecret = sandbox?.client.clientSecret ?? fromEnv.clientSecret;
+  const missing = [...(clientId ? [] : [names.clientId]), ...(clientSecret ? [] : [names.clientSecret])];
+
+  const overrides = parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES'));
+  const api = (sandbox?.server.apiUrl ?? read(env, oauth.envOverrides?.api) ?? oauth.apiBase).replace(/\/+$/, '');
+  const resolve = (url: string) => rewriteUrl(underApi(url, oauth.apiBase, api), overrides);
+  const authorizeUrl = rewriteUrl(sandbox?.server.oauthUrl ?? read(env, oauth.envOverrides?.authorize) ?? oauth.endpoints.authorize, overrides);
+  const tokenUrl = resolve(oauth.endpoints.token);
+  const revokeUrl = oauth.endpoints.revoke ? resolve(oauth.endpoints.revoke) : null;
+  const apiUrl = rewriteUrl(api, overrides).replace(/\/+$/, '');
   return {
     connector: definition.id as ConnectorId,
     spec: oauth,
@@ -50,9 +80,14 @@ export function resolveOAuthConfig(
     missing,
     clientId: clientId ?? null,
     clientSecret: clientSecret ? new SecretValue(clientSecret) : null,
-    authorizeUrl: sandbox?.server.oauthUrl ?? read(env, oauth.env.authorizeUrl) ?? oauth.defaults.authorizeUrl,
-    apiUrl: (sandbox?.server.apiUrl ?? read(env, oauth.env.apiUrl) ?? oauth.defaults.apiUrl).replace(/\/+$/, ''),
+    authorizeUrl,
+    tokenUrl,
+    revokeUrl,
+    issuer: oauth.issuer ?? new URL(oauth.endpoints.token).origin,
+    apiUrl,
     redirectUri: `${env.APP_URL}/integrations/${definition.id}/callback`,
+    originOverrides: overrides,
+    loopbackHttp: [authorizeUrl, tokenUrl, revokeUrl, apiUrl].some((u) => u !== null && isLoopbackHttp(u)),
     sandbox: Boolean(sandbox),
   };
 }
@@ -69,12 +104,14 @@ export async function resolveOAuthConfigs(
 ): Promise<{ configs: OAuthConfigs; close(): Promise<void> }> {
   const configs = new Map<ConnectorId, OAuthClientConfig>();
   const running: ProviderSandbox[] = [];
+  const overrides = parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES'));
+  if (overrides.size) logger.warn({ overrides: Object.fromEntries(overrides) }, 'provider origins are overridden (PROVIDER_ORIGIN_OVERRIDES)');
   for (const definition of oauthConnectors) {
     const useSandbox =
       options.sandboxes &&
       env.NODE_ENV !== 'production' &&
       env.OAUTH_SANDBOX !== 'off' &&
-      !read(env, definition.oauth.env.clientId) &&
+      !clientCredentials(env as unknown as Record<string, unknown>, definition.id).clientId &&
       definition.oauth.sandbox;
     if (useSandbox && definition.oauth.sandbox) {
       const client = { clientId: `sandbox-${definition.id}`, clientSecret: `sandbox-secret-${definition.id}` };

@@ -15,17 +15,17 @@ import type { Logger } from '../logger.js';
 import type { AppServices } from '../services.js';
 import type { OAuthClientConfig } from './config.js';
 import { OAuthFlowError, providerFailure, requireConfigured } from './errors.js';
-import { exchangeCode } from './exchange.js';
-import { providerFetch } from './provider-http.js';
+import { authorizationUrl, exchangeCode, hookContext, type CallbackParameters } from './engine.js';
 import { consumeState, issueState } from './state.js';
 
 export { OAuthFlowError, requireConfigured, type FlowFailure } from './errors.js';
 
-/** Creates the state and returns the provider's consent URL. */
+/** Creates the state and returns the provider's consent URL (with its PKCE challenge). */
 export async function beginAuthorization(
   em: EntityManager,
   config: OAuthClientConfig,
   session: SessionUser,
+  pkceSecret: string,
 ): Promise<string> {
   requireConfigured(config);
   const state = await issueState(em, {
@@ -34,12 +34,7 @@ export async function beginAuthorization(
     sessionId: session.sessionId,
     connector: config.connector,
   });
-  const url = new URL(config.authorizeUrl);
-  url.searchParams.set('client_id', config.clientId);
-  url.searchParams.set('state', state);
-  url.searchParams.set('redirect_uri', config.redirectUri);
-  for (const [name, value] of Object.entries(config.spec.authorizeParams ?? {})) url.searchParams.set(name, value);
-  return url.toString();
+  return authorizationUrl(config, state, pkceSecret);
 }
 
 interface Deps {
@@ -61,7 +56,7 @@ export interface Completion {
  * Callback half. Answers within CALLBACK_DEADLINE_MS: when the secret backend is slow the work
  * goes on after the answer, which then says so truthfully (`finishing`), and the page updates.
  */
-export async function completeAuthorization(deps: Deps, input: { code: string; state: string }): Promise<Completion> {
+export async function completeAuthorization(deps: Deps, input: CallbackParameters): Promise<Completion> {
   const log = flowLog(deps);
   const work = completeNow(deps, input, log);
   let timer: NodeJS.Timeout | undefined;
@@ -79,7 +74,7 @@ export async function completeAuthorization(deps: Deps, input: { code: string; s
  * Consume the state, exchange the code (no lock held while the provider answers), record and
  * store the grant, learn the account, then make it the connection's grant under the lock.
  */
-async function completeNow(deps: Deps, input: { code: string; state: string }, log: Logger): Promise<Completion> {
+async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): Promise<Completion> {
   const { services, em, session, config } = deps;
   requireConfigured(config);
   await consumeState(em, input.state, {
@@ -89,7 +84,7 @@ async function completeNow(deps: Deps, input: { code: string; state: string }, l
     connector: config.connector,
   });
 
-  const { accessToken, tokenType } = await exchangeCode(config, input.code, services.env.OAUTH_HTTP_TIMEOUT_MS).catch(
+  const { accessToken, refreshToken, tokenType, expiresAt, scopes } = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch(
     (error: unknown) => {
       throw providerFailure(error, log);
     },
@@ -98,12 +93,8 @@ async function completeNow(deps: Deps, input: { code: string; state: string }, l
   // Recording the grant (database and secret backend) and learning the account (a provider
   // call) are independent: they overlap, and the grant is recorded whatever identify answers.
   const [received, identified] = await Promise.allSettled([
-    receiveGrant(services, scope, accessToken, log),
-    config.spec.identify({
-      apiUrl: config.apiUrl,
-      accessToken,
-      fetch: providerFetch('identify', services.env.OAUTH_HTTP_TIMEOUT_MS),
-    }),
+    receiveGrant(services, scope, { accessToken, refreshToken }, log),
+    config.spec.identify(hookContext(config, 'identify', accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS)),
   ]);
   if (received.status === 'rejected') {
     throw received.reason instanceof GrantStorageError
@@ -121,7 +112,16 @@ async function completeNow(deps: Deps, input: { code: string; state: string }, l
     const { reconnect, keySynced } = await activateGrant(
       services,
       scope,
-      { grantId: grant.id, token: accessToken, tokenType, account, actor: { userId: session.userId, email: session.email } },
+      {
+        grantId: grant.id,
+        token: accessToken,
+        refreshToken,
+        tokenType,
+        expiresAt,
+        scopes,
+        account,
+        actor: { userId: session.userId, email: session.email },
+      },
       log,
     );
     log.info({ account: account.id, reconnect, keySynced }, 'connector connected');

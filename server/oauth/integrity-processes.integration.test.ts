@@ -103,7 +103,8 @@ describe('lost grants across processes', () => {
     await app.restart();
     const ms = await repairedWithin(tenantId, issuedFrom, REPAIR_BOUND_MS);
     console.log(`[integrity] kill -9 after the SSM write: repaired ${ms} ms after the restart`);
-    expect(await grantStatuses(tenantId)).toEqual(['revoked']);
+    // The provider may have confirmed while the job has not recorded it yet: wait for the row.
+    await expect.poll(() => grantStatuses(tenantId), { timeout: 10_000 }).toEqual(['revoked']);
     expectIntact(await atRest([tenantId], 'kill -9, restarted', issuedFrom), 'kill -9 after the SSM write, after restart', {
       settled: true,
     });

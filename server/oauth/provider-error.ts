@@ -11,6 +11,8 @@ export class ProviderError extends Error {
     readonly step: ProviderStep,
     readonly status: number | null,
     readonly failure: ProviderFailure = 'http_status',
+    /** The RFC 6749 §5.2 error code (`invalid_grant`, ...) when the provider sent one. */
+    readonly oauthError: string | null = null,
   ) {
     super(
       failure === 'http_status'

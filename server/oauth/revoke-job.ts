@@ -9,6 +9,7 @@ import { ConnectorGrant } from '../../db/entities/index.js';
 import { recordSystemEvent } from '../connections/grants.js';
 import { enqueue } from '../jobs/queue.js';
 import type { AppServices } from '../services.js';
+import { grantRefreshKey } from '../secrets/secret-store.js';
 import { ProviderError } from './provider-error.js';
 import { revokeAtProvider } from './revoke.js';
 
@@ -53,7 +54,8 @@ async function attemptRevocation(services: AppServices, grantId: string): Promis
       log.error('a grant to revoke has no stored token; recorded as failed');
       return;
     }
-    const outcome = await revokeAtProvider(services, scope.connector, token);
+    const refreshToken = await secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey));
+    const outcome = await revokeAtProvider(services, scope.connector, token, refreshToken);
     em.assign(grant, {
       status: outcome === 'not_supported' ? 'discarded' : 'revoked',
       finishedAt: new Date(),

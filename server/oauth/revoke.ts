@@ -2,23 +2,28 @@ import type { ConnectorId } from '../connectors/registry.js';
 import type { RevokeOutcome } from '../connectors/types.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
-import { providerFetch } from './provider-http.js';
+import { hookContext, revokeWithRfc7009 } from './engine.js';
+import { requireConfigured } from './errors.js';
 
 /**
- * Revokes one token at its provider through the definition's revoke hook. Throws on failure
- * (a ProviderError for HTTP, network and timeout failures); `not_supported` when the provider
- * offers no revocation, so there is nothing to wait for.
+ * Revokes one token at its provider: RFC 7009 at the spec's revocation endpoint, or the
+ * definition's hook (which revokes with the access token). Throws on failure (a ProviderError for HTTP, network and timeout
+ * failures); `not_supported` when the provider offers no revocation.
  */
 export async function revokeAtProvider(
   services: Pick<AppServices, 'oauth' | 'env'>,
   connector: ConnectorId,
   token: SecretValue,
+  refreshToken: SecretValue | null = null,
 ): Promise<RevokeOutcome | 'not_supported'> {
   const config = services.oauth.get(connector);
-  if (!config?.spec.revoke) return 'not_supported';
-  return config.spec.revoke({
-    apiUrl: config.apiUrl,
-    accessToken: token,
-    fetch: providerFetch('revoke', services.env.OAUTH_HTTP_TIMEOUT_MS),
-  });
+  const revoke = config?.spec.revoke;
+  if (!config || !revoke) return 'not_supported';
+  const timeoutMs = services.env.OAUTH_HTTP_TIMEOUT_MS;
+  if (revoke === 'rfc7009') {
+    requireConfigured(config);
+    // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); an access token alone may not.
+    return revokeWithRfc7009(config, refreshToken ?? token, timeoutMs);
+  }
+  return revoke(hookContext(config, 'revoke', token, timeoutMs));
 }

@@ -90,7 +90,15 @@ describe('SecretStore routing', () => {
     await expect(store.save(tenantId, 'SLACK_BOT_TOKEN', 'x')).rejects.toBeInstanceOf(UnknownConfigKeyError);
     // @ts-expect-error: a sensitive key takes a SecretValue, never a plain string
     await expect(store.save(tenantId, 'INTERCOM_ACCESS_TOKEN', TOKEN)).rejects.toThrow(/pass a SecretValue/);
-    expectTypeOf<ConfigKey>().toEqualTypeOf<'INTERCOM_ACCESS_TOKEN' | 'INTERCOM_TOKEN_TYPE'>();
+    expectTypeOf<ConfigKey>().toEqualTypeOf<
+      | 'INTERCOM_ACCESS_TOKEN'
+      | 'INTERCOM_TOKEN_TYPE'
+      | 'LINEAR_ACCESS_TOKEN'
+      | 'LINEAR_REFRESH_TOKEN'
+      | 'LINEAR_TOKEN_TYPE'
+      | 'LINEAR_EXPIRES_AT'
+      | 'LINEAR_SCOPES'
+    >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');
     expectTypeOf(secret).toEqualTypeOf<SecretValue | null>();

@@ -12,7 +12,7 @@ import {
   type SensitiveKey,
 } from '../connectors/registry.js';
 import type { Logger } from '../logger.js';
-import { readOrCreateDevSecret, type RuntimeEnv } from '../services.js';
+import { readOrCreateDevSecret, type RuntimeEnv } from '../runtime-env.js';
 import type { SecretBackend } from './backend.js';
 import { LocalSecretBackend, parseMasterKey, parsePreviousKeys } from './local-backend.js';
 import { SecretValue } from './secret-value.js';
@@ -147,8 +147,9 @@ export class SecretStore {
     return this.backend.get(tenantId, checkGrantKey(secretKey));
   }
 
+  /** Deletes the grant's access token and its refresh token, if it had one. */
   async deleteGrantToken(tenantId: string, secretKey: string): Promise<void> {
-    await this.backend.delete(tenantId, [checkGrantKey(secretKey)]);
+    await this.backend.delete(tenantId, [checkGrantKey(secretKey), grantRefreshKey(secretKey)]);
   }
 
   #entry(key: string) {
@@ -162,12 +163,17 @@ export class SecretStore {
   }
 }
 
-const GRANT_KEY = /^[A-Z][A-Z0-9_]{0,62}_GRANT_[0-9A-F]{32}$/;
+const GRANT_KEY = /^[A-Z][A-Z0-9_]{0,62}_GRANT_[0-9A-F]{32}(_REFRESH)?$/;
 
 /** The secret-backend key of one grant: `INTERCOM_GRANT_<32 hex>`, `GOOGLE_DRIVE_GRANT_...`. */
 export function grantSecretKey(connector: string, grantId: string): string {
   const prefix = connector.toUpperCase().replace(/[^A-Z0-9]+/g, '_');
   return checkGrantKey(`${prefix}_GRANT_${grantId.replace(/-/g, '').toUpperCase()}`);
+}
+
+/** Where a grant's refresh token lives, beside its access token: `<grant key>_REFRESH`. */
+export function grantRefreshKey(grantKey: string): string {
+  return checkGrantKey(`${grantKey}_REFRESH`);
 }
 
 function checkGrantKey(key: string): string {

@@ -39,6 +39,8 @@ export const oauthCallbackInput = z.object({
     .min(16, 'The state parameter is malformed.')
     .max(256, 'The state parameter is malformed.')
     .regex(/^[A-Za-z0-9_-]+$/, 'The state parameter is malformed.'),
+  /** RFC 9207: the authorization server's issuer, checked when the provider sends it. */
+  iss: z.string().min(1).max(2048).optional(),
 });
 export type OAuthCallbackInput = z.infer<typeof oauthCallbackInput>;
 

@@ -12,28 +12,30 @@ export type CallResult<T> =
 
 export class AppClient {
   constructor(
-    /** The instance's APP_URL: requests go there and carry it as their Origin. */
+    /** The instance: requests go there. */
     readonly baseUrl: string,
     readonly cookie: string,
+    /** The deployment's public APP_URL, which every write carries as its Origin (default: the instance). */
+    readonly origin: string = baseUrl,
   ) {}
 
   /** Signs in over HTTP; throws when the server refuses. */
-  static async signIn(baseUrl: string, email: string, password: string): Promise<AppClient> {
+  static async signIn(baseUrl: string, email: string, password: string, origin = baseUrl): Promise<AppClient> {
     const response = await fetch(`${baseUrl}/api/trpc/auth.signIn`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: baseUrl },
+      headers: { 'content-type': 'application/json', origin },
       body: JSON.stringify({ email, password }),
     });
     // `__Host-plugboard_session` in production (Secure; sent here by hand, as a browser would over HTTPS).
     const setCookie = response.headers.getSetCookie().find((c) => /^(__Host-)?plugboard_session=/.test(c));
     await response.body?.cancel();
     if (!response.ok || !setCookie) throw new Error(`sign-in failed with HTTP ${response.status}`);
-    return new AppClient(baseUrl, setCookie.split(';')[0] ?? '');
+    return new AppClient(baseUrl, setCookie.split(';')[0] ?? '', origin);
   }
 
   /** The same session, talking to another instance. */
   on(baseUrl: string): AppClient {
-    return new AppClient(baseUrl, this.cookie);
+    return new AppClient(baseUrl, this.cookie, this.origin);
   }
 
   /**
@@ -44,7 +46,7 @@ export class AppClient {
   async call<T>(procedure: string, input?: unknown): Promise<CallResult<T>> {
     const response = await fetch(`${this.baseUrl}/api/trpc/${procedure}?batch=1`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', origin: this.baseUrl, cookie: this.cookie },
+      headers: { 'content-type': 'application/json', origin: this.origin, cookie: this.cookie },
       body: JSON.stringify(input === undefined ? {} : { 0: input }),
     });
     const text = await response.text();

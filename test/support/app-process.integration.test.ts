@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppClient, approveOnConsentPage } from './app-client.js';
 import { describeReport, shortHash } from './integrity.js';
-import { atRest, db, endpoint, leakedToken, sandbox, startApp, tenantWithAdmins } from './app-world.js';
+import { atRest, db, endpoint, leakedToken, PUBLIC_APP_URL, sandbox, startApp, tenantWithAdmins } from './app-world.js';
 
 describe('the server as a child process', () => {
   it('connects, reconnects on a second instance, and disconnects, over HTTP', { timeout: 120_000 }, async () => {
@@ -37,7 +37,7 @@ describe('the server as a child process', () => {
     expect(leakedToken(a) || leakedToken(b)).toBe(false);
 
     // A call without a valid session is an error answer, not a throw.
-    const stranger = new AppClient(a.url, 'plugboard_session=forged.sig');
+    const stranger = new AppClient(a.url, 'plugboard_session=forged.sig', PUBLIC_APP_URL);
     expect(await stranger.disconnect()).toMatchObject({ ok: false, status: 401, code: 'UNAUTHORIZED' });
   });
 

@@ -45,6 +45,13 @@ afterAll(async () => {
   await endpoint?.close();
 });
 
+/**
+ * The deployment's public URL, shared by every instance as APP_URL, as behind a load balancer:
+ * an authorization started on one instance can complete on another only if both send the
+ * provider the same redirect URI. Requests still go to each instance's own port.
+ */
+export const PUBLIC_APP_URL = 'http://localhost:3999';
+
 /** A server instance on this file's database, stopped after the file. */
 export async function startApp(extra: Partial<AppProcessOptions> = {}): Promise<AppProcess> {
   const app = await startAppProcess({
@@ -53,7 +60,12 @@ export async function startApp(extra: Partial<AppProcessOptions> = {}): Promise<
     intercom: { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, oauthUrl: sandbox.oauthUrl, apiUrl: sandbox.apiUrl },
     sessionSecret: SESSION_SECRET,
     ...extra,
-    env: { RECONCILE_INTERVAL_SECONDS: String(RECONCILE_INTERVAL_SECONDS), REVOKE_RETRY_BASE_SECONDS: '1', ...extra.env },
+    env: {
+      APP_URL: PUBLIC_APP_URL,
+      RECONCILE_INTERVAL_SECONDS: String(RECONCILE_INTERVAL_SECONDS),
+      REVOKE_RETRY_BASE_SECONDS: '1',
+      ...extra.env,
+    },
   });
   apps.push(app);
   return app;
@@ -66,7 +78,7 @@ export async function tenantWithAdmins(app: AppProcess, admins = 1): Promise<{ t
   const clients: AppClient[] = [];
   for (let i = 0; i < admins; i += 1) {
     const user = await makeUser(em, tenant.slug, 'admin');
-    clients.push(await AppClient.signIn(app.url, user.email, TEST_PASSWORD));
+    clients.push(await AppClient.signIn(app.url, user.email, TEST_PASSWORD, PUBLIC_APP_URL));
   }
   return { tenantId: tenant.id, clients };
 }

@@ -48,23 +48,21 @@ export const intercom = defineConnector({
     INTERCOM_TOKEN_TYPE: { sensitive: false, description: 'Token type Intercom issued (Bearer)' },
   },
   oauth: {
-    env: {
-      clientId: 'INTERCOM_CLIENT_ID',
-      clientSecret: 'INTERCOM_CLIENT_SECRET',
-      authorizeUrl: 'INTERCOM_OAUTH_URL',
-      apiUrl: 'INTERCOM_API_URL',
-    },
-    // Regional workspaces use api.eu.intercom.io or api.au.intercom.io: set INTERCOM_API_URL.
-    defaults: { authorizeUrl: 'https://app.intercom.com/oauth', apiUrl: 'https://api.intercom.io' },
-    authorizeParams: { response_type: 'code' },
-    token: {
-      path: '/auth/eagle/token',
-      // Intercom's example posts a form; JSON is accepted too.
-      format: 'form',
-      parse: (body) => {
-        const parsed = tokenResponse.parse(body);
-        return { accessToken: (parsed.access_token ?? parsed.token) as string, tokenType: parsed.token_type };
-      },
+    // https://developers.intercom.com/docs/build-an-integration/learn-more/authentication/setting-up-oauth
+    endpoints: { authorize: 'https://app.intercom.com/oauth', token: 'https://api.intercom.io/auth/eagle/token' },
+    apiBase: 'https://api.intercom.io',
+    // Regional workspaces use api.eu.intercom.io or api.au.intercom.io; tests use stand-ins.
+    envOverrides: { authorize: 'INTERCOM_OAUTH_URL', api: 'INTERCOM_API_URL' },
+    // No scope parameter: permissions are set on the app. PKCE is not documented.
+    pkce: false,
+    // Intercom's example posts the code, client id and secret as a form.
+    clientAuthentication: 'client_secret_post',
+    // The answer carries the token twice (`token` and `access_token`); either may be absent in
+    // older API versions, and `token_type` may be missing. There is no expiry and no refresh token.
+    normalizeTokenAnswer: (body) => {
+      const parsed = tokenResponse.safeParse(body);
+      if (!parsed.success) throw new ProviderError('token', 200, 'malformed_response');
+      return { ...body, access_token: parsed.data.access_token ?? parsed.data.token, token_type: parsed.data.token_type };
     },
     storage: { accessToken: 'INTERCOM_ACCESS_TOKEN', tokenType: 'INTERCOM_TOKEN_TYPE' },
     identify: async ({ apiUrl, accessToken, fetch }) => {

@@ -57,7 +57,7 @@ export function connectorRouter(connector: ConnectorId) {
       .output(z.object({ authorizeUrl: z.url() }))
       .mutation(async ({ ctx }) => {
         try {
-          return { authorizeUrl: await beginAuthorization(ctx.em, configOf(ctx, connector), ctx.session) };
+          return { authorizeUrl: await beginAuthorization(ctx.em, configOf(ctx, connector), ctx.session, ctx.services.env.SESSION_SECRET) };
         } catch (error) {
           throw toTRPCError(error);
         }

@@ -1,0 +1,209 @@
+/**
+ * The OAuth 2.0 protocol work, done by oauth4webapi (docs/decisions/011-oauth-engine.md) from
+ * the connector's spec: the authorization URL with S256 PKCE, the callback's validation (RFC 9207
+ * `iss`), the code exchange with the spec's client authentication, and RFC 7009 revocation.
+ * Provider quirks come in through the spec (`normalizeTokenAnswer`), never as branches here.
+ */
+import { createHmac } from 'node:crypto';
+import * as oauth from 'oauth4webapi';
+import type { ProviderCallContext } from '../connectors/types.js';
+import { SecretValue } from '../secrets/secret-value.js';
+import type { OAuthClientConfig } from './config.js';
+import { overridingFetch } from './origin-overrides.js';
+import { ProviderError, type ProviderStep } from './provider-error.js';
+
+type ConfiguredClient = OAuthClientConfig & { clientId: string; clientSecret: SecretValue };
+
+/** What a code exchange gives: the grant's tokens, and what the provider said about them. */
+export interface TokenSet {
+  accessToken: SecretValue;
+  refreshToken: SecretValue | null;
+  tokenType: string;
+  expiresAt: Date | null;
+  scopes: string[] | null;
+}
+
+/**
+ * The PKCE verifier of an authorization, derived from its state and a server secret: nothing
+ * to store, and only this server can compute it (RFC 7636 §4.1: 43 characters of base64url).
+ */
+export function pkceVerifier(secret: string, connector: string, state: string): string {
+  return createHmac('sha256', secret).update(`plugboard-pkce:${connector}:${state}`).digest('base64url');
+}
+
+function authorizationServer(config: OAuthClientConfig): oauth.AuthorizationServer {
+  return {
+    issuer: config.issuer,
+    authorization_endpoint: config.authorizeUrl,
+    token_endpoint: config.tokenUrl,
+    ...(config.revokeUrl ? { revocation_endpoint: config.revokeUrl } : {}),
+  };
+}
+
+function clientAuthentication(config: ConfiguredClient): oauth.ClientAuth {
+  const secret = config.clientSecret.reveal();
+  return config.spec.clientAuthentication === 'client_secret_basic' ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret);
+}
+
+/** A fetch for one provider: overridden origins, the flow's deadline, and the token answer's normalizer. */
+export function providerFetcher(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number) {
+  const base = overridingFetch(fetch, config.originOverrides);
+  return async (url: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    let response: Response;
+    try {
+      response = await base(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+    } catch (error) {
+      const name = (error as Error).name;
+      throw new ProviderError(step, null, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network');
+    }
+    if (step !== 'token' || !config.spec.normalizeTokenAnswer || !response.ok) return response;
+    const body: unknown = await response.json().catch(() => {
+      throw new ProviderError(step, response.status, 'malformed_response');
+    });
+    if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ProviderError(step, response.status, 'malformed_response');
+    const normalized = config.spec.normalizeTokenAnswer(body as Record<string, unknown>);
+    return new Response(JSON.stringify(normalized), { status: response.status, headers: { 'content-type': 'application/json' } });
+  };
+}
+
+function requestOptions(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number) {
+  return {
+    [oauth.customFetch]: providerFetcher(config, step, timeoutMs),
+    // Plain http only for loopback stand-ins (sandboxes, tests); production endpoints are https.
+    [oauth.allowInsecureRequests]: config.loopbackHttp,
+  };
+}
+
+/** The provider's consent URL for a new authorization. */
+export async function authorizationUrl(config: ConfiguredClient, state: string, pkceSecret: string): Promise<string> {
+  const url = new URL(config.authorizeUrl);
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('redirect_uri', config.redirectUri);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('state', state);
+  const { spec } = config;
+  if (spec.scopes?.length) url.searchParams.set('scope', spec.scopes.join(spec.scopeSeparator ?? ' '));
+  if (spec.pkce !== false) {
+    url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(pkceVerifier(pkceSecret, config.connector, state)));
+    url.searchParams.set('code_challenge_method', 'S256');
+  }
+  for (const [name, value] of Object.entries(spec.authorizeParams ?? {})) url.searchParams.set(name, value);
+  return url.toString();
+}
+
+/** The callback's parameters, exactly as received (codes are opaque: Intercom's end with `=`). */
+export interface CallbackParameters {
+  code: string;
+  state: string;
+  iss?: string | undefined;
+}
+
+/**
+ * Validates the callback (RFC 9207 `iss` when sent) and trades the code for tokens. Throws a
+ * ProviderError: step `token`, with the HTTP status, or `malformed_response` for an answer that
+ * does not validate (a mismatched `iss` included).
+ */
+export async function exchangeCode(
+  config: ConfiguredClient,
+  callback: CallbackParameters,
+  pkceSecret: string,
+  timeoutMs: number,
+): Promise<TokenSet> {
+  const as = authorizationServer(config);
+  const client: oauth.Client = { client_id: config.clientId };
+  try {
+    const received = new URLSearchParams({ code: callback.code, state: callback.state });
+    if (callback.iss !== undefined) received.set('iss', callback.iss);
+    const params = oauth.validateAuthResponse(as, client, received, callback.state);
+    const verifier = config.spec.pkce === false ? oauth.nopkce : pkceVerifier(pkceSecret, config.connector, callback.state);
+    const response = await oauth.authorizationCodeGrantRequest(
+      as,
+      client,
+      clientAuthentication(config),
+      params,
+      config.redirectUri,
+      verifier,
+      requestOptions(config, 'token', timeoutMs),
+    );
+    const result = await oauth.processAuthorizationCodeResponse(as, client, response);
+    return tokenSet(result);
+  } catch (error) {
+    throw asProviderError(error, 'token');
+  }
+}
+
+function tokenSet(result: oauth.TokenEndpointResponse): TokenSet {
+  return {
+    accessToken: new SecretValue(result.access_token),
+    refreshToken: result.refresh_token ? new SecretValue(result.refresh_token) : null,
+    tokenType: result.token_type === 'bearer' ? 'Bearer' : result.token_type,
+    expiresAt: typeof result.expires_in === 'number' ? new Date(Date.now() + result.expires_in * 1000) : null,
+    scopes: typeof result.scope === 'string' ? result.scope.split(/[\s,]+/).filter(Boolean) : null,
+  };
+}
+
+/**
+ * Trades a refresh token for new tokens (RFC 6749 §6). The answer's `refresh_token` is optional:
+ * null means the provider kept the old one, which the caller must keep too (Google), and a
+ * rotating provider's old token is spent now (Atlassian, Notion). `invalid_grant` comes back as
+ * a ProviderError with status 400: the grant is gone, only a reconnect helps.
+ */
+export async function refreshTokens(config: ConfiguredClient, refreshToken: SecretValue, timeoutMs: number): Promise<TokenSet> {
+  const as = authorizationServer(config);
+  const client: oauth.Client = { client_id: config.clientId };
+  try {
+    const response = await oauth.refreshTokenGrantRequest(
+      as,
+      client,
+      clientAuthentication(config),
+      refreshToken.reveal(),
+      requestOptions(config, 'token', timeoutMs),
+    );
+    return tokenSet(await oauth.processRefreshTokenResponse(as, client, response));
+  } catch (error) {
+    throw asProviderError(error, 'token');
+  }
+}
+
+/** RFC 7009 revocation at the spec's revocation endpoint. An unknown token is fine (RFC 7009 §2.2). */
+export async function revokeWithRfc7009(config: ConfiguredClient, token: SecretValue, timeoutMs: number): Promise<'revoked'> {
+  const as = authorizationServer(config);
+  try {
+    const response = await oauth.revocationRequest(
+      as,
+      { client_id: config.clientId },
+      clientAuthentication(config),
+      token.reveal(),
+      requestOptions(config, 'revoke', timeoutMs),
+    );
+    await oauth.processRevocationResponse(response);
+    return 'revoked';
+  } catch (error) {
+    throw asProviderError(error, 'revoke');
+  }
+}
+
+/** What a hook receives: the API base and a fetch that honours overrides and the deadline. */
+export function hookContext(config: OAuthClientConfig, step: ProviderStep, accessToken: SecretValue, timeoutMs: number): ProviderCallContext {
+  const fetcher = providerFetcher(config, step, timeoutMs);
+  return { apiUrl: config.apiUrl, accessToken, fetch: (url, init) => fetcher(url, init) };
+}
+
+/** oauth4webapi's and fetch's errors as ProviderErrors, which carry no body, code or token. */
+function asProviderError(error: unknown, step: ProviderStep): Error {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof oauth.ResponseBodyError) {
+    // Only a well-formed code is kept: a provider's free text could echo what it was sent.
+    return new ProviderError(step, error.status, 'http_status', /^[a-z_]{1,64}$/.test(error.error) ? error.error : null);
+  }
+  if (error instanceof oauth.WWWAuthenticateChallengeError) return new ProviderError(step, error.status);
+  const cause = (error as { cause?: unknown }).cause;
+  if (cause instanceof ProviderError) return cause;
+  if (error instanceof oauth.OperationProcessingError || error instanceof oauth.AuthorizationResponseError || error instanceof TypeError) {
+    const status = error instanceof oauth.OperationProcessingError && cause instanceof Response ? cause.status : null;
+    // An error status without an RFC 6749 error body is still the provider's refusal.
+    if (status !== null && status >= 400) return new ProviderError(step, status);
+    return new ProviderError(step, status, 'malformed_response');
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}
