@@ -74,7 +74,8 @@ test('Linear: connect through the sandbox consent page, see the organization, di
 
   const connected = await stored(orm, secretBackend, tenant.id);
   expect(connected.installations).toEqual([{ type: 'linear', status: 'active', id: ORG.id, name: ORG.name }]);
-  expect(connected.keys).toEqual(['LINEAR_ACCESS_TOKEN']);
+  // The refresh token is kept too (Linear rotates it), never shown.
+  expect(connected.keys).toEqual(['LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']);
   expect(connected.token).toMatch(SANDBOX_TOKEN);
   expect(await page.content()).not.toMatch(SANDBOX_TOKEN);
 
