@@ -38,6 +38,8 @@ export async function receiveGrant(
   scope: GrantScope,
   tokens: { accessToken: SecretValue; refreshToken: SecretValue | null },
   log: Logger,
+  /** The connection settings the grant was issued under; kept on its row for its revocation. */
+  settings: Readonly<Record<string, string>> | null = null,
 ): Promise<ConnectorGrant> {
   const token = tokens.accessToken;
   const em = services.orm.em.fork();
@@ -48,6 +50,7 @@ export async function receiveGrant(
     connector: scope.connector,
     status: 'pending',
     secretKey: grantSecretKey(scope.connector, id),
+    settings: settings ? { ...settings } : null,
   });
   await em.flush();
   try {
@@ -58,7 +61,7 @@ export async function receiveGrant(
     return grant;
   } catch (error) {
     log.error({ err: error, grantId: id }, 'storing a new grant failed; revoking it');
-    const revoked = await revokeAtProvider(services, scope.connector, token, tokens.refreshToken).then(
+    const revoked = await revokeAtProvider(services, scope.connector, token, tokens.refreshToken, settings).then(
       () => true,
       (revokeError: unknown) => {
         log.warn({ err: revokeError, grantId: id }, 'revoking the unstored grant failed; queued for retry');

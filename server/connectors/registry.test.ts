@@ -50,7 +50,7 @@ describe('connector registry', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
     expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']);
-    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'LINEAR_TOKEN_TYPE', 'LINEAR_EXPIRES_AT', 'LINEAR_SCOPES']);
+    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'INTERCOM_REGION', 'LINEAR_TOKEN_TYPE', 'LINEAR_EXPIRES_AT', 'LINEAR_SCOPES']);
     for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
   });
 

@@ -93,6 +93,7 @@ describe('SecretStore routing', () => {
     expectTypeOf<ConfigKey>().toEqualTypeOf<
       | 'INTERCOM_ACCESS_TOKEN'
       | 'INTERCOM_TOKEN_TYPE'
+      | 'INTERCOM_REGION'
       | 'LINEAR_ACCESS_TOKEN'
       | 'LINEAR_REFRESH_TOKEN'
       | 'LINEAR_TOKEN_TYPE'
