@@ -79,6 +79,7 @@ describe('SecretStore routing', () => {
         version: 1,
       }),
       expect.objectContaining({ key: 'INTERCOM_TOKEN_TYPE', sensitive: false, store: 'config_values', present: false }),
+      expect.objectContaining({ key: 'INTERCOM_REGION', sensitive: false, store: 'config_values', present: false }),
     ]);
     expect(JSON.stringify(described)).not.toContain(TOKEN);
   });
