@@ -11,6 +11,7 @@ import { TRPCError } from '@trpc/server';
 import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startIntercomSandbox, type IntercomSandbox } from '../connectors/intercom/sandbox.js';
+import { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
 import { appRouter } from '../trpc/router.js';
 import { testServices, useTestDatabase } from '../../test/support/database.js';
@@ -135,6 +136,31 @@ describe('Intercom regions side by side', () => {
     expect(us.tokens()).toEqual([{ token: usToken, revoked: true }]);
     expect(eu.tokens()).toEqual([{ token: euToken, revoked: false }]);
     expect(await regionRows(admin.session.tenantId)).toEqual([{ key: 'INTERCOM_REGION', value: 'eu' }]);
+  });
+
+  it('a token found in the key without a grant is revoked in the connection\'s region', async () => {
+    const services = regionalServices();
+    const admin = await signedInUser(services, 'admin');
+    const caller = callerFor(services, admin.session);
+    const euToken = await connectIn(caller, eu, { region: 'eu' });
+    // A second EU token lands in the access-token key behind the ledger's back.
+    const redirectUri = 'http://localhost:3000/integrations/intercom/callback';
+    const code = eu.issueCode(redirectUri, 'stray-state');
+    const answer = await fetch(`${eu.apiUrl}/auth/eagle/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ code, client_id: CLIENT_ID, client_secret: CLIENT_SECRET, redirect_uri: redirectUri }),
+    });
+    const stray = ((await answer.json()) as { access_token: string }).access_token;
+    await services.secrets.save(admin.session.tenantId, 'INTERCOM_ACCESS_TOKEN', new SecretValue(stray));
+
+    await caller.intercom.disconnect();
+    await runDueJobs({ url: db.url, services });
+    expect(eu.tokens()).toEqual([
+      { token: euToken, revoked: true },
+      { token: stray, revoked: true },
+    ]);
+    expect(calls(us)).toEqual([]);
   });
 
   it('the callback uses the region the attempt started with', async () => {
