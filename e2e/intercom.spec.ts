@@ -102,7 +102,7 @@ async function expectStoredConnected(orm: Orm, secrets: LocalSecretBackend, tena
       disconnectedBy: null,
     }),
   ]);
-  expect(now.config).toEqual({ INTERCOM_TOKEN_TYPE: 'Bearer' });
+  expect(now.config).toEqual({ INTERCOM_REGION: 'us', INTERCOM_TOKEN_TYPE: 'Bearer' });
   expect(now.secretKeys).toEqual(['INTERCOM_ACCESS_TOKEN']);
   expect(now.token).toMatch(SANDBOX_TOKEN);
   return now;
@@ -149,8 +149,13 @@ async function expectConnectedState(page: Page, admin: TestUser): Promise<void> 
   await expect(head(page).getByText('Connected', { exact: true })).toBeVisible();
   await expect(head(page).getByText('Sandbox', { exact: true })).toBeVisible();
   await expect(connection(page).getByText(`Connected to ${WORKSPACE.name}`, { exact: true })).toBeVisible();
-  await expect(connection(page).getByRole('term')).toHaveText(['Workspace id', 'Connected by', 'Connected at']);
-  await expect(connection(page).getByRole('definition')).toHaveText([WORKSPACE.id, admin.email, / UTC$/]);
+  await expect(connection(page).getByRole('term')).toHaveText(['Workspace id', 'Workspace region', 'Connected by', 'Connected at']);
+  await expect(connection(page).getByRole('definition')).toHaveText([
+    WORKSPACE.id,
+    'United States (app.intercom.com)',
+    admin.email,
+    / UTC$/,
+  ]);
 }
 
 /** The connected state with an admin's controls. */

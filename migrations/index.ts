@@ -7,6 +7,7 @@ import { Migration20261126022418 } from './Migration20261126022418.js';
 import { Migration20261126023000 } from './Migration20261126023000.js';
 import { Migration20261126024000 } from './Migration20261126024000.js';
 import { Migration20261126024806 } from './Migration20261126024806.js';
+import { Migration20261126035959 } from './Migration20261126035959.js';
 
 export const migrationsList = [
   { name: 'Migration20261125221311', class: Migration20261125221311 },
@@ -17,4 +18,5 @@ export const migrationsList = [
   { name: 'Migration20261126023000', class: Migration20261126023000 },
   { name: 'Migration20261126024000', class: Migration20261126024000 },
   { name: 'Migration20261126024806', class: Migration20261126024806 },
+  { name: 'Migration20261126035959', class: Migration20261126035959 },
 ];

@@ -6,7 +6,7 @@ import {
   type MetaFunction,
 } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, useSearchParams } from '@remix-run/react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { AppShell } from '~/components/AppShell';
 import { ConnectorIcon } from '~/components/ConnectorIcon';
 import { StatusBadge } from '~/components/StatusBadge';
@@ -47,9 +47,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const form = await readForm(request);
   const intent = form.get('intent');
   const procedures = connectorCaller(context, id);
+  let submitted: Record<string, string> = {};
   try {
     if (intent === 'connect') {
-      const { authorizeUrl } = await procedures.connect();
+      // Every other field of the Connect form is a connection setting, named by its key.
+      const settings: Record<string, string> = {};
+      for (const [name, value] of form.entries()) if (name !== 'intent' && typeof value === 'string') settings[name] = value;
+      submitted = settings;
+      const { authorizeUrl } = await procedures.connect(Object.keys(settings).length ? { settings } : undefined);
       // A plain 302 to the provider: works with and without JavaScript.
       return redirect(authorizeUrl);
     }
@@ -59,9 +64,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     }
   } catch (error) {
     const failure = toFailure(error);
-    return json({ message: failure.message }, { status: failure.status });
+    // The submitted settings are plain values the admin typed (never secrets): kept so the form
+    // shows them again beside their errors.
+    return json(
+      { message: failure.message, fieldErrors: failure.fieldErrors ?? null, values: submitted },
+      { status: failure.status },
+    );
   }
-  return json({ message: 'Unknown action.' }, { status: 400 });
+  return json({ message: 'Unknown action.', fieldErrors: null, values: submitted }, { status: 400 });
 }
 
 const EVENT_LABELS: Record<string, string> = {
@@ -195,6 +205,16 @@ export default function ConnectorPage() {
               <dl className="facts">
                 <dt>Workspace id</dt>
                 <dd>{status.workspace.id}</dd>
+                {status.settings.map((setting) =>
+                  setting.value === null ? null : (
+                    <Fragment key={setting.name}>
+                      <dt>{setting.label}</dt>
+                      <dd data-setting={setting.name}>
+                        {setting.options?.find((o) => o.value === setting.value)?.label ?? setting.value}
+                      </dd>
+                    </Fragment>
+                  ),
+                )}
                 <dt>Connected by</dt>
                 <dd>{status.connectedBy ?? 'a former user'}</dd>
                 <dt>Connected at</dt>
@@ -216,8 +236,50 @@ export default function ConnectorPage() {
 
           {isAdmin && status.configured && !confirming ? (
             <div className="row">
-              <Form method="post" reloadDocument>
+              <Form method="post" reloadDocument className={status.settings.length ? 'stack' : undefined}>
                 <input type="hidden" name="intent" value="connect" />
+                {status.settings.map((setting) => {
+                  const fieldErrors: Record<string, string[] | undefined> | null | undefined = actionData?.fieldErrors;
+                  const error = fieldErrors?.[setting.name]?.[0];
+                  const values: Record<string, string> | undefined = actionData?.values;
+                  const value = values?.[setting.name] ?? setting.value ?? undefined;
+                  const fieldId = `setting-${setting.name}`;
+                  const described = [error ? `${fieldId}-error` : null, setting.help ? `${fieldId}-help` : null].filter(Boolean).join(' ');
+                  const common = {
+                    id: fieldId,
+                    name: setting.name,
+                    defaultValue: value,
+                    required: true,
+                    'aria-invalid': error ? true : undefined,
+                    'aria-describedby': described || undefined,
+                  };
+                  return (
+                    <div key={setting.name}>
+                      <label htmlFor={fieldId}>{setting.label}</label>
+                      {setting.options ? (
+                        <select {...common}>
+                          {setting.options.map((o) => (
+                            <option key={o.value} value={o.value}>
+                              {o.label}
+                            </option>
+                          ))}
+                        </select>
+                      ) : (
+                        <input type="text" autoComplete="off" spellCheck={false} {...common} />
+                      )}
+                      {setting.help ? (
+                        <p id={`${fieldId}-help`} className="tagline">
+                          {setting.help}
+                        </p>
+                      ) : null}
+                      {error ? (
+                        <p id={`${fieldId}-error`} className="field-error">
+                          {error}
+                        </p>
+                      ) : null}
+                    </div>
+                  );
+                })}
                 <button type="submit" disabled={busy}>
                   {status.state === 'not_connected' ? `Connect ${connector.name}` : `Reconnect ${connector.name}`}
                 </button>

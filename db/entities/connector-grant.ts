@@ -38,6 +38,8 @@ export const ConnectorGrant = defineEntity({
     lastError: p.string().length(255).nullable(),
     revokeRequestedAt: p.datetime().nullable(),
     finishedAt: p.datetime().nullable(),
+    /** The connection settings the grant was issued under (its region): revoking it uses them. */
+    settings: p.json<Record<string, string>>().nullable(),
   },
   indexes: [
     { properties: ['tenant', 'connector', 'status'], name: 'connector_grants_tenant_connector_status_index' },

@@ -22,6 +22,8 @@ export const OAuthState = defineEntity({
     session: p.manyToOne(Session).ref().deleteRule('cascade'),
     createdAt: p.datetime().onCreate(() => new Date()),
     expiresAt: p.datetime().index(),
+    /** The connection settings validated at Connect, so the callback uses the same endpoints. Not secret. */
+    settings: p.json<Record<string, string>>().nullable(),
   },
 });
 export type OAuthState = InferEntity<typeof OAuthState>;

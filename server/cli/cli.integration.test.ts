@@ -219,6 +219,7 @@ describe('cli', () => {
     expect(before.keys.map((k: { key: string; present: boolean }) => [k.key, k.present])).toEqual([
       ['INTERCOM_ACCESS_TOKEN', false],
       ['INTERCOM_TOKEN_TYPE', false],
+      ['INTERCOM_REGION', false],
       ['LINEAR_ACCESS_TOKEN', false],
       ['LINEAR_REFRESH_TOKEN', false],
       ['LINEAR_TOKEN_TYPE', false],

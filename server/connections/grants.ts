@@ -8,7 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConnectorEvent, ConnectorGrant } from '../../db/entities/index.js';
-import type { ConnectorId } from '../connectors/registry.js';
+import { getConnector, type ConnectorId, type NonSensitiveKey } from '../connectors/registry.js';
+import { settingKeys } from '../connectors/settings.js';
 import type { Logger } from '../logger.js';
 import { enqueue } from '../jobs/queue.js';
 import { isOutcomeUnknown } from '../secrets/backend.js';
@@ -38,6 +39,8 @@ export async function receiveGrant(
   scope: GrantScope,
   tokens: { accessToken: SecretValue; refreshToken: SecretValue | null },
   log: Logger,
+  /** The connection settings the grant was issued under; kept on its row for its revocation. */
+  settings: Readonly<Record<string, string>> | null = null,
 ): Promise<ConnectorGrant> {
   const token = tokens.accessToken;
   const em = services.orm.em.fork();
@@ -48,6 +51,7 @@ export async function receiveGrant(
     connector: scope.connector,
     status: 'pending',
     secretKey: grantSecretKey(scope.connector, id),
+    settings: settings ? { ...settings } : null,
   });
   await em.flush();
   try {
@@ -58,7 +62,7 @@ export async function receiveGrant(
     return grant;
   } catch (error) {
     log.error({ err: error, grantId: id }, 'storing a new grant failed; revoking it');
-    const revoked = await revokeAtProvider(services, scope.connector, token, tokens.refreshToken).then(
+    const revoked = await revokeAtProvider(services, scope.connector, token, tokens.refreshToken, settings).then(
       () => true,
       (revokeError: unknown) => {
         log.warn({ err: revokeError, grantId: id }, 'revoking the unstored grant failed; queued for retry');
@@ -109,6 +113,7 @@ export async function adoptStrayToken(
     connector: scope.connector,
     status: 'pending',
     secretKey,
+    settings: await storedSettings(services, scope),
   });
   await markRevoking(tx, grant);
   log.warn({ grantId: id, connector: scope.connector }, 'found a token no grant accounted for; queued its revocation');
@@ -137,7 +142,22 @@ export async function adoptActiveToken(
     secretKey,
     externalAccountId: account.id,
     externalAccountName: account.name,
+    settings: await storedSettings(services, scope),
   });
+}
+
+/**
+ * The connection settings last stored for the connection (committed values), for a token that
+ * arrives without a grant row: it was issued under them, so it is revoked under them. Null when
+ * none are stored (the defaults apply).
+ */
+async function storedSettings(services: AppServices, scope: GrantScope): Promise<Record<string, string> | null> {
+  const settings: Record<string, string> = {};
+  for (const { name, key } of settingKeys(getConnector(scope.connector))) {
+    const value = await services.secrets.get(scope.tenantId, key as NonSensitiveKey);
+    if (typeof value === 'string') settings[name] = value;
+  }
+  return Object.keys(settings).length ? settings : null;
 }
 
 /** An event that Plugboard itself, not a person, is the actor of. */

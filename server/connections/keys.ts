@@ -1,6 +1,7 @@
 import { ConnectionIntent } from '../../db/entities/index.js';
 import type { IntentOperation } from '../../db/entities/connection-intent.js';
 import type { Orm } from '../../db/orm.js';
+import { settingKeys } from '../connectors/settings.js';
 import { getConnector, type NonSensitiveKey, type SensitiveKey } from '../connectors/registry.js';
 import type { GrantScope } from './grants.js';
 
@@ -10,18 +11,26 @@ export interface StorageKeys {
   refreshToken?: SensitiveKey;
   expiresAt?: NonSensitiveKey;
   scopes?: NonSensitiveKey;
+  /** Where the connection settings are stored (INTERCOM_REGION), by setting name. */
+  settings: readonly { name: string; key: NonSensitiveKey }[];
 }
 
 /** The keys a connector's definition stores its live grant under (`INTERCOM_ACCESS_TOKEN`, ...). */
 export function storageKeys(connector: GrantScope['connector']): StorageKeys {
   const storage = getConnector(connector).oauth?.storage;
   if (!storage) throw new Error(`Connector ${connector} stores no tokens`);
-  return storage as StorageKeys;
+  const settings = settingKeys(getConnector(connector)) as StorageKeys['settings'];
+  return { ...(storage as Omit<StorageKeys, 'settings'>), settings };
 }
 
-/** The plain values that describe the live grant (token type, expiry, scopes): gone with it. */
+/**
+ * The plain values that describe the live grant (token type, expiry, scopes, the connection
+ * settings it was issued under): gone with it.
+ */
 export function grantDetailKeys(keys: StorageKeys): NonSensitiveKey[] {
-  return [keys.tokenType, keys.expiresAt, keys.scopes].filter((k): k is NonSensitiveKey => k !== undefined);
+  return [keys.tokenType, keys.expiresAt, keys.scopes, ...keys.settings.map((s) => s.key)].filter(
+    (k): k is NonSensitiveKey => k !== undefined,
+  );
 }
 
 /**

@@ -134,6 +134,8 @@ export async function activateGrant(
       await secrets.save(scope.tenantId, keys.tokenType, input.tokenType, { em: tx });
       await saveOrDelete(services, tx, scope, keys.expiresAt, input.expiresAt?.toISOString());
       await saveOrDelete(services, tx, scope, keys.scopes, input.scopes?.join(' '));
+      // The settings the grant was issued under (Intercom's region) describe the connection now.
+      for (const { name, key } of keys.settings) await saveOrDelete(services, tx, scope, key, grant.settings?.[name]);
       tx.create(ConnectorEvent, {
         tenant: scope.tenantId,
         connector: scope.connector,

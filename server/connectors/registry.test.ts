@@ -4,6 +4,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { oauthConnectors } from '../oauth/config.js';
+import { placeholders, templateShape } from '../oauth/templates.js';
+import { defaultConnectionSettings, templateValues } from './settings.js';
 import { configKeys, connectorIds, connectors, findKey, nonSensitiveKeys, sensitiveKeys } from './registry.js';
 import type { ConnectorDefinition } from './types.js';
 
@@ -50,7 +52,7 @@ describe('connector registry', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
     expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']);
-    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'LINEAR_TOKEN_TYPE', 'LINEAR_EXPIRES_AT', 'LINEAR_SCOPES']);
+    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'INTERCOM_REGION', 'LINEAR_TOKEN_TYPE', 'LINEAR_EXPIRES_AT', 'LINEAR_SCOPES']);
     for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
   });
 
@@ -61,4 +63,39 @@ describe('connector registry', () => {
     expect(normalize({ token: 'only-token' })).toMatchObject({ access_token: 'only-token', token_type: 'Bearer' });
     expect(() => normalize({ token_type: 'Bearer' })).toThrow();
   });
+
+  it.each(all.filter((c) => c.oauth).map((c) => [c.id, c] as const))(
+    '%s: endpoint templates use declared settings only, in the host, before a fixed domain',
+    (_id, c) => {
+      const oauth = c.oauth!;
+      const templates = [oauth.endpoints.authorize, oauth.endpoints.token, oauth.endpoints.revoke, oauth.apiBase, oauth.issuer].filter(
+        (u): u is string => u !== undefined,
+      );
+      const used = templates.flatMap(placeholders);
+      if (!c.settings) {
+        expect(used, 'a connector without settings has fixed endpoints').toEqual([]);
+        return;
+      }
+      const fieldNames = Object.keys(c.settings.fields);
+      // Every schema key has a form field, stored under a declared non-sensitive key.
+      expect(Object.keys(c.settings.schema.shape).sort()).toEqual([...fieldNames].sort());
+      for (const field of Object.values(c.settings.fields)) {
+        expect(c.keys[field.key]?.sensitive, `${c.id}: ${field.key} must be a declared non-sensitive key`).toBe(false);
+      }
+      // The strict schema refuses what it does not declare.
+      expect(c.settings.schema.safeParse({ notDeclared: 'x' }).success).toBe(false);
+      for (const template of templates) expect(() => templateShape(template), template).not.toThrow();
+      // Whatever valid settings a connection has, every placeholder gets a value: try each
+      // option of every enum field, and the defaults.
+      const samples: Record<string, string>[] = [defaultConnectionSettings(c) ?? {}];
+      for (const [name, field] of Object.entries(c.settings.fields)) {
+        for (const option of field.options ?? []) samples.push({ ...samples[0], [name]: option.value });
+      }
+      for (const settings of samples) {
+        expect(c.settings.schema.safeParse(settings).success, JSON.stringify(settings)).toBe(true);
+        const values = templateValues(c, settings);
+        for (const name of used) expect(Object.keys(values), `${c.id}: {${name}} is not a declared setting or template value`).toContain(name);
+      }
+    },
+  );
 });

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { SecretValue } from '../secrets/secret-value.js';
 
 /** One configuration key a connector owns. Sensitive keys go to the secret backend. */
@@ -39,12 +40,38 @@ export interface ProviderSandbox {
   close(): Promise<void>;
 }
 
+/** One setting field: where its value is stored (a declared non-sensitive key) and how the form asks for it. */
+export interface ConnectionSettingField<Key extends string> {
+  readonly key: Key;
+  readonly label: string;
+  readonly help?: string;
+  /** The allowed values, when the schema is an enum: the form shows a choice instead of a text box. */
+  readonly options?: readonly { readonly value: string; readonly label: string }[];
+}
+
+/**
+ * Per-connection settings (docs/decisions/012-connection-settings.md): asked before Connect,
+ * validated by `schema` (strictly: a value ends up in a provider's host name), stored as the
+ * fields' non-sensitive keys, and used to fill the OAuth spec's endpoint templates.
+ */
+export interface ConnectionSettingsSpec<Key extends string> {
+  /** A strict object schema over string settings; `{}` must parse (defaults) or Connect needs the form. */
+  readonly schema: z.ZodObject;
+  readonly fields: Readonly<Record<string, ConnectionSettingField<Key>>>;
+  /** Extra template values derived from the settings (a region to its host names). */
+  readonly templateValues?: (settings: Readonly<Record<string, string>>) => Readonly<Record<string, string>>;
+}
+
 /**
  * A connector's OAuth 2.0 protocol, as data: the engine (server/oauth/engine.ts, on
  * oauth4webapi) builds every request from it. Hooks exist only for what data cannot say.
  */
 export interface OAuthSpec<Key extends string> {
-  /** Authorization server endpoints (absolute https URLs). */
+  /**
+   * Authorization server endpoints (absolute https URLs). With connection settings, the host may
+   * hold `{name}` placeholders over the settings and their template values, in front of a fixed
+   * domain (`https://{subdomain}.zendesk.com/oauth/tokens`); so may `apiBase`.
+   */
   readonly endpoints: { readonly authorize: string; readonly token: string; readonly revoke?: string };
   /** RFC 9207 issuer identifier, checked against `iss` when the provider sends it. Default: the token endpoint's origin. */
   readonly issuer?: string;
@@ -109,6 +136,8 @@ export interface ConnectorDefinition<
   readonly keys: Keys;
   /** Present on available connectors. Its storage keys are checked in defineConnector. */
   readonly oauth?: OAuthSpec<string>;
+  /** Per-connection settings that fill the OAuth spec's templates. */
+  readonly settings?: ConnectionSettingsSpec<string>;
 }
 
 /**
@@ -119,7 +148,10 @@ export function defineConnector<
   const Id extends string,
   const Keys extends Readonly<Record<string, ConnectorKeySpec>>,
 >(
-  definition: ConnectorDefinition<Id, Keys> & { readonly oauth?: OAuthSpec<Extract<keyof Keys, string>> },
+  definition: ConnectorDefinition<Id, Keys> & {
+    readonly oauth?: OAuthSpec<Extract<keyof Keys, string>>;
+    readonly settings?: ConnectionSettingsSpec<Extract<keyof Keys, string>>;
+  },
 ): ConnectorDefinition<Id, Keys> {
   return definition;
 }

@@ -1,13 +1,31 @@
 import { clientCredentials, clientEnvNames } from '../connectors/client-env.js';
-import { connectors, type ConnectorId } from '../connectors/registry.js';
+import { connectors, getConnector, type ConnectorId } from '../connectors/registry.js';
 import type { ConnectorDefinition, OAuthSpec, ProviderSandbox } from '../connectors/types.js';
 import type { Logger } from '../logger.js';
 import type { RuntimeEnv } from '../runtime-env.js';
 import { SecretValue } from '../secrets/secret-value.js';
+import { defaultConnectionSettings, templateValues, type ConnectionSettings } from '../connectors/settings.js';
 import { parseOriginOverrides, rewriteUrl } from './origin-overrides.js';
+import { fillTemplate, isTemplate, templateShape } from './templates.js';
 
-/** How one connector's OAuth client is configured in this process, every URL resolved. */
-export interface OAuthClientConfig {
+/** The URLs of one connection: its settings filled in, then overrides and the sandbox applied. */
+export interface ConnectionEndpoints {
+  readonly authorizeUrl: string;
+  readonly tokenUrl: string;
+  readonly revokeUrl: string | null;
+  readonly issuer: string;
+  /** Base of the provider's API for hooks, without a trailing slash. */
+  readonly apiUrl: string;
+  /** True when some endpoint is plain http on loopback (a sandbox or a test stand-in). */
+  readonly loopbackHttp: boolean;
+}
+
+/**
+ * How one connector's OAuth client is configured in this process. For a connector with
+ * connection settings the URLs here are filled with the default settings (or left as
+ * templates when some setting is required): requests use `forConnection(config, settings)`.
+ */
+export interface OAuthClientConfig extends ConnectionEndpoints {
   readonly connector: ConnectorId;
   readonly spec: OAuthSpec<string>;
   /** False when the client id or secret is missing: the page says which variables to set. */
@@ -15,19 +33,17 @@ export interface OAuthClientConfig {
   readonly missing: readonly string[];
   readonly clientId: string | null;
   readonly clientSecret: SecretValue | null;
-  readonly authorizeUrl: string;
-  readonly tokenUrl: string;
-  readonly revokeUrl: string | null;
-  readonly issuer: string;
-  /** Base of the provider's API for hooks, without a trailing slash. */
-  readonly apiUrl: string;
   readonly redirectUri: string;
   /** Origins rewritten by PROVIDER_ORIGIN_OVERRIDES, for the hooks' own calls. */
   readonly originOverrides: ReadonlyMap<string, string>;
-  /** True when some endpoint is plain http on loopback (a sandbox or a test stand-in). */
-  readonly loopbackHttp: boolean;
   /** True when the local sandbox stands in for the provider. */
   readonly sandbox: boolean;
+  /** The settings these URLs were filled with: null for the process-wide configuration. */
+  readonly connectionSettings: ConnectionSettings | null;
+  /** Origins the consent page may be on, for CSP form-action (a wildcard for a templated host). */
+  readonly authorizeOrigins: readonly string[];
+  /** Fills the endpoint templates for one connection's template values; throws a TemplateError. */
+  readonly endpointsFor: (values: ConnectionSettings) => ConnectionEndpoints;
 }
 
 export type OAuthConfigs = ReadonlyMap<ConnectorId, OAuthClientConfig>;
@@ -67,12 +83,46 @@ export function resolveOAuthConfig(
   const missing = [...(clientId ? [] : [names.clientId]), ...(clientSecret ? [] : [names.clientSecret])];
 
   const overrides = parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES'));
-  const api = (sandbox?.server.apiUrl ?? read(env, oauth.envOverrides?.api) ?? oauth.apiBase).replace(/\/+$/, '');
-  const resolve = (url: string) => rewriteUrl(underApi(url, oauth.apiBase, api), overrides);
-  const authorizeUrl = rewriteUrl(sandbox?.server.oauthUrl ?? read(env, oauth.envOverrides?.authorize) ?? oauth.endpoints.authorize, overrides);
-  const tokenUrl = resolve(oauth.endpoints.token);
-  const revokeUrl = oauth.endpoints.revoke ? resolve(oauth.endpoints.revoke) : null;
-  const apiUrl = rewriteUrl(api, overrides).replace(/\/+$/, '');
+  const apiOverride = sandbox?.server.apiUrl ?? read(env, oauth.envOverrides?.api);
+  const authorizeOverride = sandbox?.server.oauthUrl ?? read(env, oauth.envOverrides?.authorize);
+
+  // Templates are filled first; the sandbox and the environment overrides then replace the
+  // result for every connection alike, and PROVIDER_ORIGIN_OVERRIDES rewrites what remains.
+  const endpointsFor = (values: ConnectionSettings): ConnectionEndpoints => {
+    const fill = (url: string) => fillTemplate(url, values);
+    const apiBase = fill(oauth.apiBase);
+    const api = (apiOverride ?? apiBase).replace(/\/+$/, '');
+    const resolve = (url: string) => rewriteUrl(underApi(fill(url), apiBase, api), overrides);
+    const authorizeUrl = rewriteUrl(authorizeOverride ?? fill(oauth.endpoints.authorize), overrides);
+    const tokenUrl = resolve(oauth.endpoints.token);
+    const revokeUrl = oauth.endpoints.revoke ? resolve(oauth.endpoints.revoke) : null;
+    const apiUrl = rewriteUrl(api, overrides).replace(/\/+$/, '');
+    return {
+      authorizeUrl,
+      tokenUrl,
+      revokeUrl,
+      issuer: oauth.issuer ? fill(oauth.issuer) : new URL(fill(oauth.endpoints.token)).origin,
+      apiUrl,
+      loopbackHttp: [authorizeUrl, tokenUrl, revokeUrl, apiUrl].some((u) => u !== null && isLoopbackHttp(u)),
+    };
+  };
+
+  const defaults = defaultConnectionSettings(definition);
+  const endpoints: ConnectionEndpoints = defaults
+    ? endpointsFor(templateValues(definition, defaults))
+    : // Some setting is required: nothing can be called before a connection gives it.
+      {
+        authorizeUrl: authorizeOverride ?? oauth.endpoints.authorize,
+        tokenUrl: oauth.endpoints.token,
+        revokeUrl: oauth.endpoints.revoke ?? null,
+        issuer: oauth.issuer ?? oauth.endpoints.token,
+        apiUrl: apiOverride ?? oauth.apiBase,
+        loopbackHttp: false,
+      };
+  const templatedAuthorize = !authorizeOverride && isTemplate(oauth.endpoints.authorize);
+  const authorizeOrigins = templatedAuthorize
+    ? [`${templateShape(oauth.endpoints.authorize).scheme}://*${templateShape(oauth.endpoints.authorize).suffix}`, ...overrides.values()]
+    : [new URL(endpoints.authorizeUrl).origin];
   return {
     connector: definition.id as ConnectorId,
     spec: oauth,
@@ -80,16 +130,25 @@ export function resolveOAuthConfig(
     missing,
     clientId: clientId ?? null,
     clientSecret: clientSecret ? new SecretValue(clientSecret) : null,
-    authorizeUrl,
-    tokenUrl,
-    revokeUrl,
-    issuer: oauth.issuer ?? new URL(oauth.endpoints.token).origin,
-    apiUrl,
+    ...endpoints,
     redirectUri: `${env.APP_URL}/integrations/${definition.id}/callback`,
     originOverrides: overrides,
-    loopbackHttp: [authorizeUrl, tokenUrl, revokeUrl, apiUrl].some((u) => u !== null && isLoopbackHttp(u)),
     sandbox: Boolean(sandbox),
+    connectionSettings: null,
+    authorizeOrigins,
+    endpointsFor,
   };
+}
+
+/**
+ * The configuration of one connection: the process-wide client with the endpoints its settings
+ * select. Throws a TemplateError when a setting would not make a host name (the schema should
+ * have refused it first).
+ */
+export function forConnection(config: OAuthClientConfig, settings: ConnectionSettings): OAuthClientConfig {
+  const definition = getConnector(config.connector);
+  if (!definition.settings) return config;
+  return { ...config, ...config.endpointsFor(templateValues(definition, settings)), connectionSettings: settings };
 }
 
 /**
@@ -133,5 +192,5 @@ export async function resolveOAuthConfigs(
 
 /** Origins a form may be redirected to: Chrome applies CSP form-action to redirects. */
 export function authorizeOrigins(configs: OAuthConfigs): string[] {
-  return [...new Set([...configs.values()].filter((c) => c.configured).map((c) => new URL(c.authorizeUrl).origin))];
+  return [...new Set([...configs.values()].filter((c) => c.configured).flatMap((c) => c.authorizeOrigins))];
 }

@@ -9,32 +9,40 @@ import type { SessionUser } from '../auth/sessions.js';
 import { ConnectorGrant } from '../../db/entities/index.js';
 import { GrantStorageError, markRevoking, receiveGrant, type GrantScope } from '../connections/grants.js';
 import { activateGrant, ConnectionChangeError, deactivate, TokenUnreadableError } from '../connections/transitions.js';
-import type { ConnectorId } from '../connectors/registry.js';
+import { getConnector, type ConnectorId } from '../connectors/registry.js';
+import { defaultConnectionSettings, type ConnectionSettings } from '../connectors/settings.js';
 import type { ExternalAccount } from '../connectors/types.js';
 import type { Logger } from '../logger.js';
 import type { AppServices } from '../services.js';
-import type { OAuthClientConfig } from './config.js';
+import { forConnection, type OAuthClientConfig } from './config.js';
 import { OAuthFlowError, providerFailure, requireConfigured } from './errors.js';
 import { authorizationUrl, exchangeCode, hookContext, type CallbackParameters } from './engine.js';
 import { consumeState, issueState } from './state.js';
 
 export { OAuthFlowError, requireConfigured, type FlowFailure } from './errors.js';
 
-/** Creates the state and returns the provider's consent URL (with its PKCE challenge). */
+/**
+ * Creates the state and returns the provider's consent URL (with its PKCE challenge).
+ * `settings` are the connection's validated settings (parseConnectionSettings); they travel in
+ * the state row so the callback exchanges the code at the same endpoints.
+ */
 export async function beginAuthorization(
   em: EntityManager,
   config: OAuthClientConfig,
   session: SessionUser,
   pkceSecret: string,
+  settings: ConnectionSettings = {},
 ): Promise<string> {
   requireConfigured(config);
-  const state = await issueState(em, {
-    tenantId: session.tenantId,
-    userId: session.userId,
-    sessionId: session.sessionId,
-    connector: config.connector,
-  });
-  return authorizationUrl(config, state, pkceSecret);
+  const connection = forConnection(config, settings);
+  requireConfigured(connection);
+  const state = await issueState(
+    em,
+    { tenantId: session.tenantId, userId: session.userId, sessionId: session.sessionId, connector: config.connector },
+    new Date(),
+    Object.keys(settings).length ? settings : null,
+  );
+  return authorizationUrl(connection, state, pkceSecret);
 }
 
 interface Deps {
@@ -75,14 +83,19 @@ export async function completeAuthorization(deps: Deps, input: CallbackParameter
  * store the grant, learn the account, then make it the connection's grant under the lock.
  */
 async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): Promise<Completion> {
-  const { services, em, session, config } = deps;
-  requireConfigured(config);
-  await consumeState(em, input.state, {
+  const { services, em, session } = deps;
+  requireConfigured(deps.config);
+  const started = await consumeState(em, input.state, {
     tenantId: session.tenantId,
     userId: session.userId,
     sessionId: session.sessionId,
-    connector: config.connector,
+    connector: deps.config.connector,
   });
+  // The endpoints of the settings the attempt started with (an attempt begun before settings
+  // existed gets the defaults, which are the endpoints it was begun at).
+  const settings = started ?? defaultConnectionSettings(getConnector(deps.config.connector)) ?? {};
+  const config = forConnection(deps.config, settings);
+  requireConfigured(config);
 
   const { accessToken, refreshToken, tokenType, expiresAt, scopes } = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch(
     (error: unknown) => {
@@ -93,7 +106,7 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
   // Recording the grant (database and secret backend) and learning the account (a provider
   // call) are independent: they overlap, and the grant is recorded whatever identify answers.
   const [received, identified] = await Promise.allSettled([
-    receiveGrant(services, scope, { accessToken, refreshToken }, log),
+    receiveGrant(services, scope, { accessToken, refreshToken }, log, Object.keys(settings).length ? settings : null),
     config.spec.identify(hookContext(config, 'identify', accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS)),
   ]);
   if (received.status === 'rejected') {

@@ -541,7 +541,10 @@ describe.each(['local', 'ssm'] as const)('the database half fails after the toke
     expect(reasonOf(error)).toBe('storage_failed');
     expect(error.message).toBe('We could not save the change. Nothing was changed; please try again.');
     expect((await services.secrets.get(owner.session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(first);
-    expect(await configRows(owner.session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect(await configRows(owner.session.tenantId)).toEqual([
+      { key: 'INTERCOM_REGION', value: 'us' },
+      { key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' },
+    ]);
     expect(await installationRows(owner.session.tenantId)).toEqual(before);
     expect(before[0]?.installed_by_id).toBe(owner.session.userId);
     expect((await eventRows(owner.session.tenantId)).map((e) => e.action)).toEqual(['connected']);
@@ -694,7 +697,10 @@ describe('revocation runs in a job after disconnect', () => {
     endpoint.faults.clear();
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
-    expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect(await configRows(session.tenantId)).toEqual([
+      { key: 'INTERCOM_REGION', value: 'us' },
+      { key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' },
+    ]);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
     expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'active' })]);
     expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(grant?.id ?? '')].sort());
@@ -741,7 +747,10 @@ describe('disconnect refuses when the stored token cannot be read (it could neve
     );
     expect(after?.ciphertext.equals(corrupted?.ciphertext ?? Buffer.alloc(0))).toBe(true);
     expect(after?.version).toBe(corrupted?.version);
-    expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect(await configRows(session.tenantId)).toEqual([
+      { key: 'INTERCOM_REGION', value: 'us' },
+      { key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' },
+    ]);
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected']);
     expect(await grantRows(session.tenantId)).toEqual([expect.objectContaining({ id: grant?.id, status: 'active' })]);
     expect(await storedKeys(session.tenantId)).toEqual(['INTERCOM_ACCESS_TOKEN', grantKey(grant?.id ?? '')].sort());

@@ -84,7 +84,10 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
 
     expect((await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal()).toBe(token);
     expect(await services.secrets.get(session.tenantId, 'INTERCOM_TOKEN_TYPE')).toBe('Bearer');
-    expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect(await configRows(session.tenantId)).toEqual([
+      { key: 'INTERCOM_REGION', value: 'us' },
+      { key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' },
+    ]);
     expect(await installationRows(session.tenantId)).toEqual([
       {
         status: 'active',
@@ -323,7 +326,10 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     expect(await installationRows(session.tenantId)).toHaveLength(1);
     expect((await installationRows(session.tenantId))[0]?.status).toBe('active');
     expect((await eventRows(session.tenantId)).map((e) => e.action)).toEqual(['connected', 'reconnected']);
-    expect(await configRows(session.tenantId)).toEqual([{ key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' }]);
+    expect(await configRows(session.tenantId)).toEqual([
+      { key: 'INTERCOM_REGION', value: 'us' },
+      { key: 'INTERCOM_TOKEN_TYPE', value: 'Bearer' },
+    ]);
     if (backend === 'ssm') {
       // Overwrite, never delete-then-create (AWS would refuse the re-create for ~30 s): per
       // connect, the grant's own key and then the access-token key.

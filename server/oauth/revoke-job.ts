@@ -55,7 +55,7 @@ async function attemptRevocation(services: AppServices, grantId: string): Promis
       return;
     }
     const refreshToken = await secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey));
-    const outcome = await revokeAtProvider(services, scope.connector, token, refreshToken);
+    const outcome = await revokeAtProvider(services, scope.connector, token, refreshToken, grant.settings ?? null);
     em.assign(grant, {
       status: outcome === 'not_supported' ? 'discarded' : 'revoked',
       finishedAt: new Date(),

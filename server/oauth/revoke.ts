@@ -1,24 +1,30 @@
-import type { ConnectorId } from '../connectors/registry.js';
+import { getConnector, type ConnectorId } from '../connectors/registry.js';
+import { defaultConnectionSettings, type ConnectionSettings } from '../connectors/settings.js';
 import type { RevokeOutcome } from '../connectors/types.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
+import { forConnection } from './config.js';
 import { hookContext, revokeWithRfc7009 } from './engine.js';
 import { requireConfigured } from './errors.js';
 
 /**
  * Revokes one token at its provider: RFC 7009 at the spec's revocation endpoint, or the
  * definition's hook (which revokes with the access token). Throws on failure (a ProviderError for HTTP, network and timeout
- * failures); `not_supported` when the provider offers no revocation.
+ * failures); `not_supported` when the provider offers no revocation. `settings` are the grant's
+ * connection settings (its region): a grant is revoked where it was issued. Grants recorded
+ * before settings existed get the defaults.
  */
 export async function revokeAtProvider(
   services: Pick<AppServices, 'oauth' | 'env'>,
   connector: ConnectorId,
   token: SecretValue,
   refreshToken: SecretValue | null = null,
+  settings: ConnectionSettings | null = null,
 ): Promise<RevokeOutcome | 'not_supported'> {
-  const config = services.oauth.get(connector);
-  const revoke = config?.spec.revoke;
-  if (!config || !revoke) return 'not_supported';
+  const base = services.oauth.get(connector);
+  const revoke = base?.spec.revoke;
+  if (!base || !revoke) return 'not_supported';
+  const config = forConnection(base, settings ?? defaultConnectionSettings(getConnector(connector)) ?? {});
   const timeoutMs = services.env.OAUTH_HTTP_TIMEOUT_MS;
   if (revoke === 'rfc7009') {
     requireConfigured(config);

@@ -28,7 +28,12 @@ export interface StateOwner {
 const hash = (state: string) => createHash('sha256').update(state, 'utf8').digest('hex');
 
 /** 256 random bits; only the hash is stored. Expired states are swept on the way. */
-export async function issueState(em: EntityManager, owner: StateOwner, now = new Date()): Promise<string> {
+export async function issueState(
+  em: EntityManager,
+  owner: StateOwner,
+  now = new Date(),
+  settings: Readonly<Record<string, string>> | null = null,
+): Promise<string> {
   const state = randomBytes(32).toString('base64url');
   await em.nativeDelete(OAuthState, { expiresAt: { $lt: now } });
   em.create(OAuthState, {
@@ -39,6 +44,7 @@ export async function issueState(em: EntityManager, owner: StateOwner, now = new
     session: owner.sessionId,
     createdAt: now,
     expiresAt: new Date(now.getTime() + STATE_TTL_MS),
+    settings: settings ? { ...settings } : null,
   });
   await em.flush();
   return state;
@@ -48,19 +54,25 @@ export async function issueState(em: EntityManager, owner: StateOwner, now = new
  * Consumes a state exactly once: one DELETE ... RETURNING that matches the hash, the owner
  * and the expiry, so two concurrent callbacks cannot both succeed. A state that does not
  * match its owner is left alone (a stranger cannot burn someone else's attempt); the reason
- * is worked out afterwards only to choose the message.
+ * is worked out afterwards only to choose the message. Returns the connection settings the
+ * attempt started with (null when it had none).
  */
-export async function consumeState(em: EntityManager, state: string, owner: StateOwner, now = new Date()): Promise<void> {
+export async function consumeState(
+  em: EntityManager,
+  state: string,
+  owner: StateOwner,
+  now = new Date(),
+): Promise<Record<string, string> | null> {
   const stateHash = hash(state);
   const deleted = await em
     .getConnection()
-    .execute<{ id: string }[]>(
+    .execute<{ id: string; settings: Record<string, string> | null }[]>(
       `delete from oauth_states
         where state_hash = ? and tenant_id = ? and user_id = ? and session_id = ? and connector = ? and expires_at > ?
-        returning id`,
+        returning id, settings`,
       [stateHash, owner.tenantId, owner.userId, owner.sessionId, owner.connector, now],
     );
-  if (deleted.length === 1) return;
+  if (deleted.length === 1) return deleted[0]?.settings ?? null;
 
   const row = await em.findOne(OAuthState, { stateHash });
   if (!row) throw new OAuthStateError('state_unknown');

@@ -79,6 +79,7 @@ describe('SecretStore routing', () => {
         version: 1,
       }),
       expect.objectContaining({ key: 'INTERCOM_TOKEN_TYPE', sensitive: false, store: 'config_values', present: false }),
+      expect.objectContaining({ key: 'INTERCOM_REGION', sensitive: false, store: 'config_values', present: false }),
     ]);
     expect(JSON.stringify(described)).not.toContain(TOKEN);
   });
@@ -93,6 +94,7 @@ describe('SecretStore routing', () => {
     expectTypeOf<ConfigKey>().toEqualTypeOf<
       | 'INTERCOM_ACCESS_TOKEN'
       | 'INTERCOM_TOKEN_TYPE'
+      | 'INTERCOM_REGION'
       | 'LINEAR_ACCESS_TOKEN'
       | 'LINEAR_REFRESH_TOKEN'
       | 'LINEAR_TOKEN_TYPE'

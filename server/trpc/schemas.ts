@@ -48,6 +48,23 @@ export const connectorState = z.enum(['not_configured', 'not_connected', 'connec
 export type ConnectorState = z.infer<typeof connectorState>;
 
 /** What a connector's page shows. By construction it has no field that could hold a token. */
+/** A connection setting as the page shows and asks for it (never a secret). */
+export const connectionSettingOutput = z.object({
+  name: z.string(),
+  label: z.string(),
+  help: z.string().nullable(),
+  options: z.array(z.object({ value: z.string(), label: z.string() })).nullable(),
+  /** The stored value of the live connection, or null. */
+  value: z.string().nullable(),
+});
+export type ConnectionSettingView = z.infer<typeof connectionSettingOutput>;
+
+/** What `connect` takes: the connection settings, by setting name (form field names). */
+export const connectInput = z
+  .object({ settings: z.record(z.string().max(64), z.string().max(256)).optional() })
+  .strict()
+  .optional();
+
 export const connectorStatusOutput = z.object({
   connector: z.string(),
   configured: z.boolean(),
@@ -63,6 +80,8 @@ export const connectorStatusOutput = z.object({
   disconnectedAt: z.string().nullable(),
   /** A change is being finished in the background (a slow secret backend); poll until false. */
   finishing: z.boolean(),
+  /** The connector's connection settings with the stored values; empty when it has none. */
+  settings: z.array(connectionSettingOutput),
 });
 export type ConnectorStatus = z.infer<typeof connectorStatusOutput>;
 

@@ -31,6 +31,21 @@ const meResponse = z.object({
   }),
 });
 
+/**
+ * An Intercom workspace is hosted in the US, the EU or Australia, and its token works only
+ * against its own region's hosts. The API hosts are Intercom's "Regional Hosting" table
+ * (https://developers.intercom.com/building-apps/docs/rest-apis); the workspace, and so the
+ * consent page, lives on the matching app host (app.intercom.com, app.eu.intercom.com,
+ * app.au.intercom.com).
+ */
+export const INTERCOM_REGIONS = {
+  us: { label: 'United States (app.intercom.com)', appHost: 'app', apiHost: 'api' },
+  eu: { label: 'Europe (app.eu.intercom.com)', appHost: 'app.eu', apiHost: 'api.eu' },
+  au: { label: 'Australia (app.au.intercom.com)', appHost: 'app.au', apiHost: 'api.au' },
+} as const;
+type IntercomRegion = keyof typeof INTERCOM_REGIONS;
+const REGION_IDS = Object.keys(INTERCOM_REGIONS) as [IntercomRegion, ...IntercomRegion[]];
+
 export const intercom = defineConnector({
   id: 'intercom',
   name: 'Intercom',
@@ -46,12 +61,29 @@ export const intercom = defineConnector({
   keys: {
     INTERCOM_ACCESS_TOKEN: { sensitive: true, description: 'OAuth access token for the workspace' },
     INTERCOM_TOKEN_TYPE: { sensitive: false, description: 'Token type Intercom issued (Bearer)' },
+    INTERCOM_REGION: { sensitive: false, description: 'Region the workspace is hosted in (us, eu or au)' },
+  },
+  settings: {
+    schema: z.strictObject({ region: z.enum(REGION_IDS).default('us') }),
+    fields: {
+      region: {
+        key: 'INTERCOM_REGION',
+        label: 'Workspace region',
+        help: 'Where your Intercom workspace is hosted: look at the address you sign in to Intercom at.',
+        options: REGION_IDS.map((id) => ({ value: id, label: INTERCOM_REGIONS[id].label })),
+      },
+    },
+    templateValues: (settings) => {
+      const region = INTERCOM_REGIONS[(settings.region ?? 'us') as IntercomRegion] ?? INTERCOM_REGIONS.us;
+      return { appHost: region.appHost, apiHost: region.apiHost };
+    },
   },
   oauth: {
     // https://developers.intercom.com/docs/build-an-integration/learn-more/authentication/setting-up-oauth
-    endpoints: { authorize: 'https://app.intercom.com/oauth', token: 'https://api.intercom.io/auth/eagle/token' },
-    apiBase: 'https://api.intercom.io',
-    // Regional workspaces use api.eu.intercom.io or api.au.intercom.io; tests use stand-ins.
+    // The hosts are the workspace's region (the `region` setting, INTERCOM_REGIONS above).
+    endpoints: { authorize: 'https://{appHost}.intercom.com/oauth', token: 'https://{apiHost}.intercom.io/auth/eagle/token' },
+    apiBase: 'https://{apiHost}.intercom.io',
+    // Replace the hosts of every region at once: a stand-in, or a single-region deployment.
     envOverrides: { authorize: 'INTERCOM_OAUTH_URL', api: 'INTERCOM_API_URL' },
     // No scope parameter: permissions are set on the app. PKCE is not documented.
     pkce: false,

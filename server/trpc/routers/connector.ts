@@ -5,7 +5,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
-import type { ConnectorId } from '../../connectors/registry.js';
+import { getConnector, type ConnectorId } from '../../connectors/registry.js';
+import { parseConnectionSettings } from '../../connectors/settings.js';
 import type { OAuthClientConfig } from '../../oauth/config.js';
 import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError, type FlowFailure } from '../../oauth/flow.js';
 import { OAuthStateError } from '../../oauth/state.js';
@@ -14,6 +15,7 @@ import type { Context } from '../context.js';
 import { adminProcedure, protectedProcedure, router } from '../init.js';
 import {
   connectorEventOutput,
+  connectInput,
   connectorStatusOutput,
   flowResult,
   oauthCallbackInput,
@@ -51,13 +53,20 @@ function toTRPCError(error: unknown): unknown {
 
 export function connectorRouter(connector: ConnectorId) {
   return router({
-    /** Starts the OAuth flow: returns the provider's consent URL (the state is stored). */
+    /**
+     * Starts the OAuth flow: returns the provider's consent URL (the state is stored). The
+     * connection settings are validated by the definition's schema: a refusal is BAD_REQUEST
+     * with `fieldErrors` by setting name.
+     */
     connect: adminProcedure
-      .input(z.void())
+      .input(connectInput)
       .output(z.object({ authorizeUrl: z.url() }))
-      .mutation(async ({ ctx }) => {
+      .mutation(async ({ ctx, input }) => {
+        const parsed = parseConnectionSettings(getConnector(connector), input?.settings);
+        if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid connection settings', cause: parsed.error });
         try {
-          return { authorizeUrl: await beginAuthorization(ctx.em, configOf(ctx, connector), ctx.session, ctx.services.env.SESSION_SECRET) };
+          const config = configOf(ctx, connector);
+          return { authorizeUrl: await beginAuthorization(ctx.em, config, ctx.session, ctx.services.env.SESSION_SECRET, parsed.settings) };
         } catch (error) {
           throw toTRPCError(error);
         }
@@ -88,9 +97,13 @@ export function connectorRouter(connector: ConnectorId) {
         const installation = await ctx.em.findOne(
           ConnectorInstallation,
           { tenant: ctx.tenantId, type: connector },
-          { populate: ['installedBy', 'disconnectedBy'], strategy: 'joined' },
+          { populate: ['installedBy', 'disconnectedBy', 'grant'], strategy: 'joined' },
         );
         const active = installation?.status === 'active';
+        const fields = Object.entries(getConnector(connector).settings?.fields ?? {});
+        // The live grant's settings come with the same query (the values are also stored as
+        // the fields' keys for whoever reads the connection's configuration).
+        const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
         const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
         return {
           connector,
@@ -108,6 +121,13 @@ export function connectorRouter(connector: ConnectorId) {
           disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
           disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
           finishing,
+          settings: fields.map(([name, f]) => ({
+            name,
+            label: f.label,
+            help: f.help ?? null,
+            options: f.options ? [...f.options] : null,
+            value: stored?.[name] ?? null,
+          })),
         };
       }),
 
