@@ -133,7 +133,7 @@ describe('master keys through the CLI start-up', () => {
     const tenantId = await tenantWithToken(TOKEN);
     await tenantWithToken(`${TOKEN}_2`);
     useKeys(KEY_B, 2, `1:${KEY_A}`);
-    await db.sql("update secret_values set ciphertext = overlay(ciphertext placing '\\xff'::bytea from 1 for 1) where tenant_id = $1", [tenantId]);
+    await db.sql("update secret_values set ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 255) where tenant_id = $1", [tenantId]);
     const { code, out } = await cli('secrets:reencrypt');
     expect(code).toBe(1);
     expect(out).toMatch(/re-encrypted\s+1\n/);

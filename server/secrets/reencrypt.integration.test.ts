@@ -73,8 +73,8 @@ describe('re-encryption after a master key rotation', () => {
     const secret = token();
     await backend(a).put(t1, 'INTERCOM_ACCESS_TOKEN', new SecretValue(secret));
     await backend(a).put(t2, 'INTERCOM_ACCESS_TOKEN', new SecretValue(token()));
-    // Damage one row: flip a byte of its ciphertext.
-    await db.sql("update secret_values set ciphertext = overlay(ciphertext placing '\\xff'::bytea from 1 for 1) where tenant_id = $1", [t2]);
+    // Damage one row: flip every bit of its first ciphertext byte (always a change).
+    await db.sql("update secret_values set ciphertext = set_byte(ciphertext, 0, get_byte(ciphertext, 0) # 255) where tenant_id = $1", [t2]);
 
     const report = await backend(key(2), [a]).reencrypt();
     expect(report).toMatchObject({ total: 2, reencrypted: 1, alreadyCurrent: 0, failed: 1, changed: 0, remaining: 1 });
