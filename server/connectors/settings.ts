@@ -4,7 +4,7 @@
  * stored as its non-sensitive keys, and used to fill its endpoint templates.
  */
 import { z } from 'zod';
-import type { ConnectorDefinition } from './types.js';
+import type { ConnectorDefinition, OAuthSpec } from './types.js';
 
 export type ConnectionSettings = Readonly<Record<string, string>>;
 
@@ -42,9 +42,50 @@ export function templateValues(definition: ConnectorDefinition, settings: Connec
   return { ...settings, ...(definition.settings?.templateValues?.(settings) ?? {}) };
 }
 
-/** The setting names and the non-sensitive keys they are stored under. */
+/**
+ * The setting names and the non-sensitive keys they are stored under: those asked before
+ * Connect and those learned from the provider.
+ */
 export function settingKeys(definition: ConnectorDefinition): { name: string; key: string }[] {
-  return Object.entries(definition.settings?.fields ?? {}).map(([name, field]) => ({ name, key: field.key }));
+  return [
+    ...Object.entries(definition.settings?.fields ?? {}).map(([name, field]) => ({ name, key: field.key })),
+    ...Object.entries(definition.oauth?.learned ?? {}).map(([name, spec]) => ({ name, key: spec.key })),
+  ];
+}
+
+export type LearnedParse =
+  | { readonly success: true; readonly values: ConnectionSettings }
+  | { readonly success: false; readonly name: string };
+
+/**
+ * The values a definition learns from one source (`token`: the token answer; `identity`: the
+ * chosen account's settings), each checked by its schema. A value that fails, or a missing one
+ * that is not optional, fails the whole answer; the failure names the entry, never the value.
+ */
+export function parseLearnedValues(
+  learned: OAuthSpec<string>['learned'],
+  from: 'token' | 'identity',
+  answer: Readonly<Record<string, unknown>>,
+): LearnedParse {
+  const values: Record<string, string> = {};
+  for (const [name, spec] of Object.entries(learned ?? {})) {
+    if (spec.from !== from) continue;
+    const field = spec.field ?? name;
+    const raw = Object.hasOwn(answer, field) ? answer[field] : undefined;
+    if (raw === undefined || raw === null) {
+      if (spec.optional) continue;
+      return { success: false, name };
+    }
+    const parsed = spec.schema.safeParse(raw);
+    if (!parsed.success) return { success: false, name };
+    values[name] = parsed.data;
+  }
+  return { success: true, values };
+}
+
+/** Labels of the learned values, for the page: name, label, and the stored value. */
+export function learnedLabels(definition: ConnectorDefinition): { name: string; label: string }[] {
+  return Object.entries(definition.oauth?.learned ?? {}).map(([name, spec]) => ({ name, label: spec.label }));
 }
 
 function noSettingsError(definition: ConnectorDefinition): z.ZodError {

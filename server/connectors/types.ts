@@ -19,11 +19,18 @@ export interface ExternalAccount {
   readonly name: string;
   /** Who approved on the provider's side, for the audit trail (e.g. Intercom admin email). */
   readonly approvedBy?: string | undefined;
+  /**
+   * Values the provider tells about this account that the connection needs (Atlassian's
+   * `cloudId`), by the names of the spec's `learned` entries with `from: 'identity'`.
+   */
+  readonly settings?: Readonly<Record<string, string>> | undefined;
 }
 
 /** What a hook may use to call the provider. `fetch` carries the flow's timeout. */
 export interface ProviderCallContext {
   readonly apiUrl: string;
+  /** The connection's settings, those asked before Connect and those learned from the provider. */
+  readonly settings: Readonly<Record<string, string>>;
   readonly accessToken: SecretValue;
   readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
 }
@@ -32,6 +39,23 @@ export type RevokeOutcome = 'revoked' | 'already_revoked';
 
 /** How the client authenticates at the token and revocation endpoints (RFC 6749 §2.3.1). */
 export type ClientAuthentication = 'client_secret_post' | 'client_secret_basic';
+
+/**
+ * A value the provider tells about the connection (Salesforce's `instance_url`, Notion's
+ * `workspace_name`, Gong's `api_base_url_for_customer`, Atlassian's `cloudId`): validated by
+ * `schema` (strictly, when it ends up in a host name), stored as a non-sensitive key, shown on
+ * the connector's page, given to hooks and endpoint templates, and returned by the token API.
+ */
+export interface LearnedValueSpec<Key extends string> {
+  readonly key: Key;
+  readonly label: string;
+  /** `token`: a field of the token answer (`field`, default the entry's name). `identity`: the chosen account's `settings`. */
+  readonly from: 'token' | 'identity';
+  readonly field?: string;
+  readonly schema: z.ZodType<string>;
+  /** Absent in some answers (older API versions): the connection is made without it. */
+  readonly optional?: boolean;
+}
 
 /** A local stand-in for the provider, started outside production when no client id is set. */
 export interface ProviderSandbox {
@@ -92,6 +116,16 @@ export interface OAuthSpec<Key extends string> {
   readonly pkce?: boolean;
   readonly clientAuthentication: ClientAuthentication;
   /**
+   * The body of token and revocation requests: an RFC 6749 form (the default), or the same
+   * parameters as a JSON object where the provider wants one (Notion).
+   */
+  readonly requestBody?: 'form' | 'json';
+  /**
+   * A provider that answers errors with HTTP 200 names a boolean field that is false then
+   * (Slack's `ok`); the error code is in `error`. Checked before `normalizeTokenAnswer`.
+   */
+  readonly okField?: string;
+  /**
    * Turns a token answer that does not follow RFC 6749 §5.1 into one that does, before it is
    * validated: a missing `token_type`, the token under another name, an error inside a 200.
    * Throw a ProviderError for an answer that is an error.
@@ -110,8 +144,13 @@ export interface OAuthSpec<Key extends string> {
     /** The scopes the provider granted, space separated (a user can untick some). */
     readonly scopes?: Key;
   };
-  /** Learn which account or workspace the token belongs to. */
-  readonly identify: (ctx: ProviderCallContext) => Promise<ExternalAccount>;
+  /** What the provider tells about the connection, by name (see LearnedValueSpec). */
+  readonly learned?: Readonly<Record<string, LearnedValueSpec<Key>>>;
+  /**
+   * Learn which account or workspace the token belongs to. Several accounts (the Atlassian
+   * sites a token reaches) mean the admin picks one before the connection is made.
+   */
+  readonly identify: (ctx: ProviderCallContext) => Promise<ExternalAccount | readonly ExternalAccount[]>;
   /** Revoke a grant: RFC 7009 at `endpoints.revoke`, or a hook for providers that do it their own way. */
   readonly revoke?: 'rfc7009' | ((ctx: ProviderCallContext) => Promise<RevokeOutcome>);
   /** Provider documentation for the flow, cited in the UI for admins. */

@@ -6,7 +6,7 @@ import type { RuntimeEnv } from '../runtime-env.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import { defaultConnectionSettings, templateValues, type ConnectionSettings } from '../connectors/settings.js';
 import { parseOriginOverrides, rewriteUrl } from './origin-overrides.js';
-import { fillTemplate, isTemplate, templateShape } from './templates.js';
+import { fillTemplate, isTemplate, templateShape, TemplateError } from './templates.js';
 
 /** The URLs of one connection: its settings filled in, then overrides and the sandbox applied. */
 export interface ConnectionEndpoints {
@@ -83,13 +83,17 @@ export function resolveOAuthConfig(
   const missing = [...(clientId ? [] : [names.clientId]), ...(clientSecret ? [] : [names.clientSecret])];
 
   const overrides = parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES'));
-  const apiOverride = sandbox?.server.apiUrl ?? read(env, oauth.envOverrides?.api);
-  const authorizeOverride = sandbox?.server.oauthUrl ?? read(env, oauth.envOverrides?.authorize);
+  // The sandbox stands in for every host the provider uses (authorization server and API
+  // alike): each endpoint keeps its path on the sandbox's origin.
+  const sandboxOrigin = sandbox ? new URL(sandbox.server.apiUrl).origin : null;
+  const onSandbox = (url: string) => (sandboxOrigin ? `${sandboxOrigin}${url.slice(new URL(url).origin.length)}` : url);
+  const apiOverride = sandbox ? undefined : read(env, oauth.envOverrides?.api);
+  const authorizeOverride = sandbox ? undefined : read(env, oauth.envOverrides?.authorize);
 
   // Templates are filled first; the sandbox and the environment overrides then replace the
   // result for every connection alike, and PROVIDER_ORIGIN_OVERRIDES rewrites what remains.
   const endpointsFor = (values: ConnectionSettings): ConnectionEndpoints => {
-    const fill = (url: string) => fillTemplate(url, values);
+    const fill = (url: string) => onSandbox(fillTemplate(url, values));
     const apiBase = fill(oauth.apiBase);
     const api = (apiOverride ?? apiBase).replace(/\/+$/, '');
     const resolve = (url: string) => rewriteUrl(underApi(fill(url), apiBase, api), overrides);
@@ -107,18 +111,25 @@ export function resolveOAuthConfig(
     };
   };
 
+  // Some setting is required, or an endpoint needs a value the provider tells at connect time:
+  // nothing can be called before a connection gives it.
+  const unfilled: ConnectionEndpoints = {
+    authorizeUrl: authorizeOverride ?? oauth.endpoints.authorize,
+    tokenUrl: oauth.endpoints.token,
+    revokeUrl: oauth.endpoints.revoke ?? null,
+    issuer: oauth.issuer ?? oauth.endpoints.token,
+    apiUrl: apiOverride ?? oauth.apiBase,
+    loopbackHttp: false,
+  };
   const defaults = defaultConnectionSettings(definition);
-  const endpoints: ConnectionEndpoints = defaults
-    ? endpointsFor(templateValues(definition, defaults))
-    : // Some setting is required: nothing can be called before a connection gives it.
-      {
-        authorizeUrl: authorizeOverride ?? oauth.endpoints.authorize,
-        tokenUrl: oauth.endpoints.token,
-        revokeUrl: oauth.endpoints.revoke ?? null,
-        issuer: oauth.issuer ?? oauth.endpoints.token,
-        apiUrl: apiOverride ?? oauth.apiBase,
-        loopbackHttp: false,
-      };
+  let endpoints = unfilled;
+  if (defaults) {
+    try {
+      endpoints = endpointsFor(templateValues(definition, defaults));
+    } catch (error) {
+      if (!(error instanceof TemplateError)) throw error;
+    }
+  }
   const templatedAuthorize = !authorizeOverride && isTemplate(oauth.endpoints.authorize);
   const authorizeOrigins = templatedAuthorize
     ? [`${templateShape(oauth.endpoints.authorize).scheme}://*${templateShape(oauth.endpoints.authorize).suffix}`, ...overrides.values()]
@@ -147,7 +158,7 @@ export function resolveOAuthConfig(
  */
 export function forConnection(config: OAuthClientConfig, settings: ConnectionSettings): OAuthClientConfig {
   const definition = getConnector(config.connector);
-  if (!definition.settings) return config;
+  if (!definition.settings && !definition.oauth?.learned) return config;
   return { ...config, ...config.endpointsFor(templateValues(definition, settings)), connectionSettings: settings };
 }
 

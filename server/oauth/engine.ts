@@ -6,7 +6,8 @@
  */
 import { createHmac } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import type { ProviderCallContext } from '../connectors/types.js';
+import { parseLearnedValues, type ConnectionSettings } from '../connectors/settings.js';
+import type { OAuthSpec, ProviderCallContext } from '../connectors/types.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import type { OAuthClientConfig } from './config.js';
 import { overridingFetch } from './origin-overrides.js';
@@ -21,6 +22,8 @@ export interface TokenSet {
   tokenType: string;
   expiresAt: Date | null;
   scopes: string[] | null;
+  /** The spec's `learned` values the answer carried (`from: 'token'`), validated. */
+  learned: ConnectionSettings;
 }
 
 /**
@@ -42,28 +45,61 @@ function authorizationServer(config: OAuthClientConfig): oauth.AuthorizationServ
 
 function clientAuthentication(config: ConfiguredClient): oauth.ClientAuth {
   const secret = config.clientSecret.reveal();
-  return config.spec.clientAuthentication === 'client_secret_basic' ? oauth.ClientSecretBasic(secret) : oauth.ClientSecretPost(secret);
+  return config.spec.clientAuthentication === 'client_secret_basic' ? clientSecretBasic(secret) : oauth.ClientSecretPost(secret);
 }
 
-/** A fetch for one provider: overridden origins, the flow's deadline, and the token answer's normalizer. */
+/**
+ * HTTP Basic client authentication (RFC 6749 §2.3.1). The id and secret are form-encoded as the
+ * RFC asks, but unreserved characters stay as they are: oauth4webapi's ClientSecretBasic also
+ * escapes `-`, `.` and `_`, which servers that decode (as the RFC says they must) read the same,
+ * while providers that do not decode (Notion's ids are UUIDs) would refuse every request.
+ */
+function clientSecretBasic(secret: string): oauth.ClientAuth {
+  return (_as, client, _body, headers) => {
+    const credentials = `${encodeURIComponent(client.client_id)}:${encodeURIComponent(secret)}`;
+    headers.set('authorization', `Basic ${Buffer.from(credentials).toString('base64')}`);
+  };
+}
+
+/** A fetch for one provider: overridden origins, the flow's deadline, the spec's body format and answer quirks. */
 export function providerFetcher(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number) {
   const base = overridingFetch(fetch, config.originOverrides);
+  const { spec } = config;
+  const protocolStep = step === 'token' || step === 'revoke';
   return async (url: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let response: Response;
+    const request = protocolStep && spec.requestBody === 'json' ? asJsonBody(init) : init;
     try {
-      response = await base(url, { ...init, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+      response = await base(url, { ...request, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
       const name = (error as Error).name;
       throw new ProviderError(step, null, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network');
     }
-    if (step !== 'token' || !config.spec.normalizeTokenAnswer || !response.ok) return response;
+    if (step !== 'token' || !response.ok || (!spec.normalizeTokenAnswer && !spec.okField)) return response;
     const body: unknown = await response.json().catch(() => {
       throw new ProviderError(step, response.status, 'malformed_response');
     });
     if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ProviderError(step, response.status, 'malformed_response');
-    const normalized = config.spec.normalizeTokenAnswer(body as Record<string, unknown>);
+    const answer = checkOkField(spec, body as Record<string, unknown>, response.status);
+    const normalized = spec.normalizeTokenAnswer ? spec.normalizeTokenAnswer(answer) : answer;
     return new Response(JSON.stringify(normalized), { status: response.status, headers: { 'content-type': 'application/json' } });
   };
+}
+
+/** The same parameters as a JSON object (Notion's token and revocation endpoints). */
+function asJsonBody(init: RequestInit): RequestInit {
+  if (!(init.body instanceof URLSearchParams)) return init;
+  const headers = new Headers(init.headers);
+  headers.set('content-type', 'application/json');
+  return { ...init, headers, body: JSON.stringify(Object.fromEntries(init.body)) };
+}
+
+/** An error inside a 200 answer (Slack's `ok: false`): a ProviderError with the provider's code. */
+function checkOkField(spec: OAuthSpec<string>, body: Record<string, unknown>, status: number): Record<string, unknown> {
+  if (!spec.okField || body[spec.okField] === true) return body;
+  if (body[spec.okField] !== false) throw new ProviderError('token', status, 'malformed_response');
+  const code = typeof body.error === 'string' && /^[a-z_]{1,64}$/.test(body.error) ? body.error : null;
+  throw new ProviderError('token', status, 'http_status', code);
 }
 
 function requestOptions(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number) {
@@ -126,14 +162,18 @@ export async function exchangeCode(
       requestOptions(config, 'token', timeoutMs),
     );
     const result = await oauth.processAuthorizationCodeResponse(as, client, response);
-    return tokenSet(result);
+    return tokenSet(config.spec, result);
   } catch (error) {
     throw asProviderError(error, 'token');
   }
 }
 
-function tokenSet(result: oauth.TokenEndpointResponse): TokenSet {
+function tokenSet(spec: OAuthSpec<string>, result: oauth.TokenEndpointResponse): TokenSet {
+  const learned = parseLearnedValues(spec.learned, 'token', result);
+  // Names the entry only: the value came from the provider and may be anything.
+  if (!learned.success) throw new ProviderError('token', 200, 'malformed_response');
   return {
+    learned: learned.values,
     accessToken: new SecretValue(result.access_token),
     refreshToken: result.refresh_token ? new SecretValue(result.refresh_token) : null,
     tokenType: result.token_type === 'bearer' ? 'Bearer' : result.token_type,
@@ -159,7 +199,7 @@ export async function refreshTokens(config: ConfiguredClient, refreshToken: Secr
       refreshToken.reveal(),
       requestOptions(config, 'token', timeoutMs),
     );
-    return tokenSet(await oauth.processRefreshTokenResponse(as, client, response));
+    return tokenSet(config.spec, await oauth.processRefreshTokenResponse(as, client, response));
   } catch (error) {
     throw asProviderError(error, 'token');
   }
@@ -183,10 +223,13 @@ export async function revokeWithRfc7009(config: ConfiguredClient, token: SecretV
   }
 }
 
-/** What a hook receives: the API base and a fetch that honours overrides and the deadline. */
+/**
+ * What a hook receives: the API base, the connection's settings (asked and learned) and a fetch
+ * that honours overrides and the deadline.
+ */
 export function hookContext(config: OAuthClientConfig, step: ProviderStep, accessToken: SecretValue, timeoutMs: number): ProviderCallContext {
   const fetcher = providerFetcher(config, step, timeoutMs);
-  return { apiUrl: config.apiUrl, accessToken, fetch: (url, init) => fetcher(url, init) };
+  return { apiUrl: config.apiUrl, settings: config.connectionSettings ?? {}, accessToken, fetch: (url, init) => fetcher(url, init) };
 }
 
 /** oauth4webapi's and fetch's errors as ProviderErrors, which carry no body, code or token. */

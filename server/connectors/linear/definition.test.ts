@@ -88,7 +88,7 @@ describe('Linear definition against its sandbox', () => {
   it('accepts the array `scope` of apps created before 2023-12-01, and refuses an identity answer without the organization', async () => {
     expect(spec.normalizeTokenAnswer?.({ access_token: 'a', token_type: 'Bearer', scope: ['read', 'write'] })).toMatchObject({ scope: 'read write' });
     expect(spec.normalizeTokenAnswer?.({ access_token: 'a', token_type: 'Bearer', scope: 'read' })).toMatchObject({ scope: 'read' });
-    const ctx = { apiUrl: sandbox.apiUrl, accessToken: new SecretValue('x'), fetch: async () => Response.json({ data: { viewer: { id: 'u' } } }) };
+    const ctx = { apiUrl: sandbox.apiUrl, settings: {}, accessToken: new SecretValue('x'), fetch: async () => Response.json({ data: { viewer: { id: 'u' } } }) };
     expect(await failure(spec.identify(ctx))).toMatchObject({ step: 'identify', failure: 'malformed_response' });
   });
 });
