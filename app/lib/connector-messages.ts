@@ -29,6 +29,9 @@ export const FLOW_MESSAGES: Record<string, { tone: 'info' | 'error'; text: (name
     text: () =>
       'The stored token could not be read, so it could not be revoked. Nothing was changed. Check the secret backend and try again.',
   },
+  attempt_expired: { tone: 'error', text: () => 'This connection attempt was given up before it finished. Please connect again.' },
+  choice_unknown: { tone: 'error', text: () => 'That choice has expired or was already made. Please connect again.' },
+  choice_cancelled: { tone: 'info', text: () => 'Nothing was connected: the authorization was cancelled and is being revoked.' },
   not_configured: { tone: 'error', text: (name) => `${name} is not configured on this server yet.` },
   forbidden: { tone: 'error', text: () => 'Only an admin of this workspace can connect an integration.' },
   unknown: { tone: 'error', text: () => 'Something went wrong while connecting. Please try again.' },

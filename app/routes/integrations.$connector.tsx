@@ -215,6 +215,14 @@ export default function ConnectorPage() {
                     </Fragment>
                   ),
                 )}
+                {status.learned.map((value) =>
+                  value.value === null ? null : (
+                    <Fragment key={value.name}>
+                      <dt>{value.label}</dt>
+                      <dd data-learned={value.name}>{value.value}</dd>
+                    </Fragment>
+                  ),
+                )}
                 <dt>Connected by</dt>
                 <dd>{status.connectedBy ?? 'a former user'}</dd>
                 <dt>Connected at</dt>
@@ -301,8 +309,10 @@ export default function ConnectorPage() {
                 Disconnect {connector.name}?
               </h3>
               <p style={{ margin: 0 }}>
-                Plugboard will revoke its access to {status.workspace?.name}, delete the stored token, and stop
-                using this connection. You can reconnect at any time.
+                {status.revocable
+                  ? `Plugboard will revoke its access to ${status.workspace?.name ?? 'the account'}, delete the stored token, and stop using this connection.`
+                  : `${connector.name} offers apps no way to revoke access: Plugboard will delete its stored tokens and stop using this connection. To end the access at ${connector.name} too, remove the app from your account's connected apps there.`}{' '}
+                You can reconnect at any time.
               </p>
               <div className="row">
                 <Form method="post" onSubmit={onConfirmDisconnect}>

@@ -1,7 +1,8 @@
 /**
  * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
  * `exchange` procedure and answers with a redirect to the connector page, with
- * `?success=true`, `?finishing=true` or `?error=<reason>` (a 404 for an unknown connector). Nothing else renders
+ * `?success=true`, `?finishing=true` or `?error=<reason>` (a 404 for an unknown connector), or
+ * to the choice page when the authorization reaches several accounts. Nothing else renders
  * here, and `Referrer-Policy: no-referrer` keeps the code out of any Referer header.
  */
 import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
@@ -55,7 +56,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
   try {
     const iss = rawQueryParam(url, 'iss') ?? undefined;
-    const { finishing } = await connectorCaller(context, connector).exchange({ code, state, iss });
+    const { finishing, redirectTo } = await connectorCaller(context, connector).exchange({ code, state, iss });
+    // Several accounts: the choice page, a path the server built under this connector's page.
+    if (redirectTo?.startsWith(`${page}/choose/`)) return redirect(redirectTo, { headers: NO_STORE });
     // The secret backend has not answered yet: the page says so and follows the status.
     if (finishing) return back('finishing=true');
   } catch (error) {

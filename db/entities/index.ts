@@ -1,3 +1,4 @@
+import { AccountChoice } from './account-choice.js';
 import { ConfigValue } from './config-value.js';
 import { ConnectionIntent } from './connection-intent.js';
 import { ConnectorEvent } from './connector-event.js';
@@ -9,7 +10,7 @@ import { Session } from './session.js';
 import { Tenant } from './tenant.js';
 import { User } from './user.js';
 
-export { ConfigValue, ConnectionIntent, ConnectorEvent, ConnectorGrant, ConnectorInstallation, EncryptedSecret, OAuthState, Session, Tenant, User };
+export { AccountChoice, ConfigValue, ConnectionIntent, ConnectorEvent, ConnectorGrant, ConnectorInstallation, EncryptedSecret, OAuthState, Session, Tenant, User };
 
 /** The explicit entity list the ORM is configured with. */
-export const entities = [Tenant, User, Session, ConnectorInstallation, ConfigValue, EncryptedSecret, OAuthState, ConnectorEvent, ConnectorGrant, ConnectionIntent];
+export const entities = [Tenant, User, Session, ConnectorInstallation, ConfigValue, EncryptedSecret, OAuthState, ConnectorEvent, ConnectorGrant, ConnectionIntent, AccountChoice];

@@ -10,7 +10,7 @@
  *   installations.
  * A connection being changed right now is skipped (its lock is held) and seen next time.
  */
-import { ConnectionIntent, ConnectorGrant, ConnectorInstallation } from '../../db/entities/index.js';
+import { AccountChoice, ConnectionIntent, ConnectorGrant, ConnectorInstallation } from '../../db/entities/index.js';
 import type { ConnectorId } from '../connectors/registry.js';
 import { enqueue } from '../jobs/queue.js';
 import type { AppServices } from '../services.js';
@@ -46,6 +46,9 @@ export async function reconcile(services: AppServices, options: { full?: boolean
       if (present.size) add(row.tenant.id, row.type);
     }
   }
+
+  // Choices after consent nobody made: their grants are given up by the pending timeout above.
+  await em.nativeDelete(AccountChoice, { expiresAt: { $lt: new Date() } });
 
   const report: ReconcileReport = { checked: targets.size, repaired: 0, busy: 0, failed: 0, requeued: 0 };
   for (const scope of targets.values()) {

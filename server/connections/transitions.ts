@@ -55,6 +55,14 @@ function loadInstallation(tx: EntityManager, scope: GrantScope) {
   return tx.findOne(ConnectorInstallation, { tenant: scope.tenantId, type: scope.connector }, { populate: ['grant'] });
 }
 
+/** The grant was given up (timed out, cancelled) before it could be activated; nothing changed. */
+export class GrantNotPendingError extends Error {
+  override readonly name = 'GrantNotPendingError';
+  constructor(readonly status: string) {
+    super(`the grant is ${status}, not pending`);
+  }
+}
+
 export interface ActivationInput {
   grantId: string;
   token: SecretValue;
@@ -86,7 +94,7 @@ export async function activateGrant(
       const installation = await loadInstallation(tx, scope);
       const grant = await tx.findOneOrFail(ConnectorGrant, { id: input.grantId });
       // The reconciler gives up on grants that stay pending too long; never resurrect one.
-      if (grant.status !== 'pending') throw new Error(`grant ${grant.id} is ${grant.status}, not pending`);
+      if (grant.status !== 'pending') throw new GrantNotPendingError(grant.status);
       const current = installation?.status === 'active' ? (installation.grant?.getEntity() ?? null) : null;
       const intentId = await writeIntent(orm, scope, 'activate', grant.id);
       progress.intentId = intentId;
@@ -129,7 +137,15 @@ export async function activateGrant(
         disconnectedAt: null,
         disconnectedBy: null,
       });
-      tx.assign(grant, { status: 'active', externalAccountId: input.account.id, externalAccountName: input.account.name });
+      tx.assign(grant, {
+        status: 'active',
+        externalAccountId: input.account.id,
+        externalAccountName: input.account.name,
+        // What the provider told about the chosen account (Atlassian's cloudId) joins the settings.
+        ...(input.account.settings && Object.keys(input.account.settings).length
+          ? { settings: { ...grant.settings, ...input.account.settings } }
+          : {}),
+      });
       if (current && current.id !== grant.id) await markRevoking(tx, current);
       await secrets.save(scope.tenantId, keys.tokenType, input.tokenType, { em: tx });
       await saveOrDelete(services, tx, scope, keys.expiresAt, input.expiresAt?.toISOString());
@@ -253,6 +269,8 @@ async function afterFailedChange(
   progress: Progress,
   grantToAbandon?: string,
 ): Promise<Error> {
+  // Refused before anything was written: nothing to restore.
+  if (error instanceof GrantNotPendingError) return error;
   log.error({ err: error }, 'changing the connection failed; restoring the previous state');
   if (!progress.keyTouched) {
     try {

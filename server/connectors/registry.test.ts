@@ -31,7 +31,7 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom', 'linear']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'linear', 'jira']);
     for (const c of available) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
@@ -43,6 +43,13 @@ describe('connector registry', () => {
       expect(c.keys[oauth.storage.accessToken]?.sensitive, 'the access token must be sensitive').toBe(true);
       expect(c.keys[oauth.storage.tokenType]?.sensitive).toBe(false);
       for (const name of Object.values(oauth.envOverrides ?? {})) expect(name).toMatch(/^[A-Z][A-Z0-9_]+$/);
+      if (oauth.storage.refreshToken) expect(c.keys[oauth.storage.refreshToken]?.sensitive, 'the refresh token must be sensitive').toBe(true);
+      // What the provider tells is shown on pages and returned to services: plain values only,
+      // stored under declared keys, with names that do not clash with the asked settings.
+      for (const [name, learned] of Object.entries(oauth.learned ?? {})) {
+        expect(c.keys[learned.key]?.sensitive, `${c.id}: learned ${name} must be a declared non-sensitive key`).toBe(false);
+        expect(Object.keys(c.settings?.fields ?? {}), `${c.id}: ${name} is both asked and learned`).not.toContain(name);
+      }
     }
     expect(oauthConnectors.map((c) => c.id)).toEqual(available.map((c) => c.id));
   });
@@ -51,8 +58,12 @@ describe('connector registry', () => {
     const names = configKeys.map((k) => k.key);
     expect(new Set(names).size).toBe(names.length);
     for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
-    expect(sensitiveKeys).toEqual(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']);
-    expect(nonSensitiveKeys).toEqual(['INTERCOM_TOKEN_TYPE', 'INTERCOM_REGION', 'LINEAR_TOKEN_TYPE', 'LINEAR_EXPIRES_AT', 'LINEAR_SCOPES']);
+    // The secrets are exactly the tokens the definitions store; everything else is a plain value.
+    const tokens = all.flatMap((c) => [c.oauth?.storage.accessToken, c.oauth?.storage.refreshToken]).filter(Boolean);
+    expect([...sensitiveKeys].sort()).toEqual([...tokens].sort());
+    expect(sensitiveKeys).toEqual(expect.arrayContaining(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']));
+    expect(nonSensitiveKeys).toEqual(expect.arrayContaining(['INTERCOM_TOKEN_TYPE', 'INTERCOM_REGION', 'LINEAR_EXPIRES_AT', 'JIRA_CLOUD_ID']));
+    expect(sensitiveKeys.length + nonSensitiveKeys.length).toBe(configKeys.length);
     for (const key of sensitiveKeys) expect(findKey(key)?.sensitive).toBe(true);
   });
 

@@ -11,7 +11,8 @@ export type FlowFailure =
   | 'identify_failed'
   | 'storage_failed'
   | 'storage_incomplete'
-  | 'token_unreadable';
+  | 'token_unreadable'
+  | 'attempt_expired';
 
 /** A step of the flow failed. The reason is safe to show; details went to the log. */
 export class OAuthFlowError extends Error {

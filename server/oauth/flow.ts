@@ -8,15 +8,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionUser } from '../auth/sessions.js';
 import { ConnectorGrant } from '../../db/entities/index.js';
 import { GrantStorageError, markRevoking, receiveGrant, type GrantScope } from '../connections/grants.js';
-import { activateGrant, ConnectionChangeError, deactivate, TokenUnreadableError } from '../connections/transitions.js';
+import { deactivate, TokenUnreadableError } from '../connections/transitions.js';
 import { getConnector, type ConnectorId } from '../connectors/registry.js';
 import { defaultConnectionSettings, type ConnectionSettings } from '../connectors/settings.js';
-import type { ExternalAccount } from '../connectors/types.js';
 import type { Logger } from '../logger.js';
 import type { AppServices } from '../services.js';
 import { forConnection, type OAuthClientConfig } from './config.js';
 import { OAuthFlowError, providerFailure, requireConfigured } from './errors.js';
-import { authorizationUrl, exchangeCode, hookContext, type CallbackParameters } from './engine.js';
+import { activateAccount, changeFailure, type Completion } from './activation.js';
+import { offerChoice } from './choice.js';
+import { authorizationUrl, exchangeCode, type CallbackParameters } from './engine.js';
+import { identifyAccounts } from './identity.js';
 import { consumeState, issueState } from './state.js';
 
 export { OAuthFlowError, requireConfigured, type FlowFailure } from './errors.js';
@@ -53,12 +55,7 @@ interface Deps {
   requestId: string;
 }
 
-export interface Completion {
-  /** Null when the answer came before the work finished. */
-  account: ExternalAccount | null;
-  /** True when the connection is recorded but its last step finishes in the background. */
-  finishing: boolean;
-}
+export type { Completion } from './activation.js';
 
 /**
  * Callback half. Answers within CALLBACK_DEADLINE_MS: when the secret backend is slow the work
@@ -75,7 +72,7 @@ export async function completeAuthorization(deps: Deps, input: CallbackParameter
   if (result !== 'late') return result;
   log.warn('the callback outlasted its deadline; finishing in the background');
   work.catch(() => {}); // completeNow logs its own failures
-  return { account: null, finishing: true };
+  return { account: null, finishing: true, choice: null };
 }
 
 /**
@@ -97,17 +94,19 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
   const config = forConnection(deps.config, settings);
   requireConfigured(config);
 
-  const { accessToken, refreshToken, tokenType, expiresAt, scopes } = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch(
-    (error: unknown) => {
-      throw providerFailure(error, log);
-    },
-  );
+  const tokens = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch((error: unknown) => {
+    throw providerFailure(error, log);
+  });
+  // What the token answer told about the connection (Salesforce's instance) joins the settings:
+  // identity is asked at the endpoints they select, and revocation uses them too.
+  const connection = { ...settings, ...tokens.learned };
+  const identifyAt = Object.keys(tokens.learned).length ? forConnection(deps.config, connection) : config;
   const scope: GrantScope = { tenantId: session.tenantId, connector: config.connector };
   // Recording the grant (database and secret backend) and learning the account (a provider
   // call) are independent: they overlap, and the grant is recorded whatever identify answers.
   const [received, identified] = await Promise.allSettled([
-    receiveGrant(services, scope, { accessToken, refreshToken }, log, Object.keys(settings).length ? settings : null),
-    config.spec.identify(hookContext(config, 'identify', accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS)),
+    receiveGrant(services, scope, tokens, log, Object.keys(connection).length ? connection : null),
+    identifyAccounts(identifyAt, tokens.accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS),
   ]);
   if (received.status === 'rejected') {
     throw received.reason instanceof GrantStorageError
@@ -117,31 +116,20 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
   const grant = received.value;
   if (identified.status === 'rejected') {
     await abandon(services, grant.id, log);
-    throw providerFailure(identified.reason, log, 'identify_failed');
+    throw identified.reason instanceof OAuthFlowError ? identified.reason : providerFailure(identified.reason, log, 'identify_failed');
   }
-  const account: ExternalAccount = identified.value;
-
-  try {
-    const { reconnect, keySynced } = await activateGrant(
-      services,
-      scope,
-      {
-        grantId: grant.id,
-        token: accessToken,
-        refreshToken,
-        tokenType,
-        expiresAt,
-        scopes,
-        account,
-        actor: { userId: session.userId, email: session.email },
-      },
-      log,
-    );
-    log.info({ account: account.id, reconnect, keySynced }, 'connector connected');
-    return { account, finishing: !keySynced };
-  } catch (error) {
-    throw changeFailure(error);
+  const accounts = identified.value;
+  const details = { tokenType: tokens.tokenType, expiresAt: tokens.expiresAt, scopes: tokens.scopes };
+  if (accounts.length > 1) {
+    const choice = await offerChoice(services, session, scope, grant.id, accounts, details).catch(async (error: unknown) => {
+      await abandon(services, grant.id, log);
+      throw error;
+    });
+    log.info({ accounts: accounts.length }, 'the authorization reaches several accounts; waiting for the admin to pick one');
+    return { account: null, finishing: false, choice };
   }
+  const grantTokens = { id: grant.id, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
+  return activateAccount(services, session, scope, grantTokens, details, accounts[0]!, log);
 }
 
 /**
@@ -170,16 +158,6 @@ export async function disconnect(deps: Deps): Promise<{ finishing: boolean }> {
     }
     throw changeFailure(error);
   }
-}
-
-function changeFailure(error: unknown): unknown {
-  if (!(error instanceof ConnectionChangeError)) return error;
-  return error.restored
-    ? new OAuthFlowError('storage_failed', 'We could not save the change. Nothing was changed; please try again.')
-    : new OAuthFlowError(
-        'storage_incomplete',
-        'We could not save the change. We are restoring the previous state in the background; this page will update.',
-      );
 }
 
 /** A grant we will not use (identity failed): queue its revocation. It never touched the connection. */

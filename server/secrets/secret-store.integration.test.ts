@@ -100,6 +100,13 @@ describe('SecretStore routing', () => {
       | 'LINEAR_TOKEN_TYPE'
       | 'LINEAR_EXPIRES_AT'
       | 'LINEAR_SCOPES'
+      | 'JIRA_ACCESS_TOKEN'
+      | 'JIRA_REFRESH_TOKEN'
+      | 'JIRA_TOKEN_TYPE'
+      | 'JIRA_EXPIRES_AT'
+      | 'JIRA_SCOPES'
+      | 'JIRA_CLOUD_ID'
+      | 'JIRA_SITE_URL'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

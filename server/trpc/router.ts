@@ -7,6 +7,7 @@ import { connectorRouter } from './routers/connector.js';
 const connectorRouters = {
   intercom: connectorRouter('intercom'),
   linear: connectorRouter('linear'),
+  jira: connectorRouter('jira'),
 };
 
 export const appRouter = router({

@@ -82,6 +82,10 @@ export const connectorStatusOutput = z.object({
   finishing: z.boolean(),
   /** The connector's connection settings with the stored values; empty when it has none. */
   settings: z.array(connectionSettingOutput),
+  /** False when the provider offers no revocation: Disconnect only forgets the tokens. */
+  revocable: z.boolean(),
+  /** What the provider told about the live connection (Salesforce's instance, Atlassian's site id). */
+  learned: z.array(z.object({ name: z.string(), label: z.string(), value: z.string().nullable() })),
 });
 export type ConnectorStatus = z.infer<typeof connectorStatusOutput>;
 
@@ -93,6 +97,20 @@ export const connectorEventOutput = z.object({
   at: z.string(),
 });
 export type ConnectorEventView = z.infer<typeof connectorEventOutput>;
+
+/** A pending choice after consent, by its id (the session that connected must be the caller's). */
+export const choiceInput = z.object({ id: z.uuid('This choice is not valid. Please connect again.') }).strict();
+export const chooseInput = z
+  .object({
+    id: z.uuid('This choice is not valid. Please connect again.'),
+    account: z.string().min(1, 'Pick one of the listed accounts.').max(255),
+  })
+  .strict();
+export const accountChoiceOutput = z.object({
+  accounts: z.array(z.object({ id: z.string(), name: z.string(), approvedBy: z.string().nullable() })),
+  expiresAt: z.string(),
+});
+export type AccountChoiceView = z.infer<typeof accountChoiceOutput>;
 
 /** `finishing`: the change is recorded and its last step runs in the background. */
 export const flowResult = z.object({ success: z.literal(true), redirectTo: z.string().nullable(), finishing: z.boolean() });

@@ -6,7 +6,8 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
-import { parseConnectionSettings } from '../../connectors/settings.js';
+import { learnedLabels, parseConnectionSettings } from '../../connectors/settings.js';
+import { AccountChoiceError, cancelChoice, completeChoice, findChoice } from '../../oauth/choice.js';
 import type { OAuthClientConfig } from '../../oauth/config.js';
 import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError, type FlowFailure } from '../../oauth/flow.js';
 import { OAuthStateError } from '../../oauth/state.js';
@@ -14,6 +15,9 @@ import { UnknownConnectorTypeError } from '../../installations/service.js';
 import type { Context } from '../context.js';
 import { adminProcedure, protectedProcedure, router } from '../init.js';
 import {
+  accountChoiceOutput,
+  chooseInput,
+  choiceInput,
   connectorEventOutput,
   connectInput,
   connectorStatusOutput,
@@ -38,10 +42,14 @@ const FLOW_ERROR_CODES: Record<FlowFailure, TRPCError['code']> = {
   storage_failed: 'INTERNAL_SERVER_ERROR',
   storage_incomplete: 'INTERNAL_SERVER_ERROR',
   token_unreadable: 'PRECONDITION_FAILED',
+  attempt_expired: 'CONFLICT',
 };
 
 function toTRPCError(error: unknown): unknown {
   if (error instanceof OAuthStateError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
+  if (error instanceof AccountChoiceError) {
+    return new TRPCError({ code: error.reason === 'choice_unknown' ? 'NOT_FOUND' : 'BAD_REQUEST', message: error.message, cause: error });
+  }
   if (error instanceof OAuthFlowError) {
     return new TRPCError({ code: FLOW_ERROR_CODES[error.reason], message: error.message, cause: error });
   }
@@ -78,11 +86,53 @@ export function connectorRouter(connector: ConnectorId) {
       .output(flowResult)
       .mutation(async ({ ctx, input }) => {
         try {
-          const { finishing } = await completeAuthorization(
+          const { finishing, choice } = await completeAuthorization(
             { services: ctx.services, em: ctx.em, session: ctx.session, config: configOf(ctx, connector), requestId: ctx.requestId },
             input,
           );
+          // Several accounts: the admin picks one on the choice page before anything is connected.
+          return { success: true as const, redirectTo: choice ? `/integrations/${connector}/choose/${choice}` : null, finishing };
+        } catch (error) {
+          throw toTRPCError(error);
+        }
+      }),
+
+    /** A pending choice after consent: the accounts to pick from, for the admin who connected. */
+    choice: adminProcedure
+      .input(choiceInput)
+      .output(accountChoiceOutput)
+      .query(async ({ ctx, input }) => {
+        const found = await findChoice(ctx.em, ctx.session, connector, input.id);
+        if (!found) throw new TRPCError({ code: 'NOT_FOUND', message: new AccountChoiceError('choice_unknown').message });
+        return {
+          accounts: found.accounts.map((a) => ({ id: a.id, name: a.name, approvedBy: a.approvedBy ?? null })),
+          expiresAt: found.expiresAt.toISOString(),
+        };
+      }),
+
+    /** The admin picked an account: the connection is made for it. */
+    choose: adminProcedure
+      .input(chooseInput)
+      .output(flowResult)
+      .mutation(async ({ ctx, input }) => {
+        try {
+          const log = ctx.services.logger.child({ requestId: ctx.requestId, connector, tenantId: ctx.tenantId });
+          const { finishing } = await completeChoice(ctx.services, ctx.session, connector, input.id, input.account, log);
           return { success: true as const, redirectTo: null, finishing };
+        } catch (error) {
+          throw toTRPCError(error);
+        }
+      }),
+
+    /** The admin declined to pick: nothing is connected and the authorization is revoked. */
+    cancelChoice: adminProcedure
+      .input(choiceInput)
+      .output(flowResult)
+      .mutation(async ({ ctx, input }) => {
+        try {
+          const log = ctx.services.logger.child({ requestId: ctx.requestId, connector, tenantId: ctx.tenantId });
+          await cancelChoice(ctx.services, ctx.session, connector, input.id, log);
+          return { success: true as const, redirectTo: null, finishing: false };
         } catch (error) {
           throw toTRPCError(error);
         }
@@ -121,6 +171,8 @@ export function connectorRouter(connector: ConnectorId) {
           disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
           disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
           finishing,
+          revocable: Boolean(config.spec.revoke),
+          learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
           settings: fields.map(([name, f]) => ({
             name,
             label: f.label,
