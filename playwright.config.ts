@@ -96,7 +96,7 @@ export default defineConfig({
       gracefulShutdown: shutdown,
     },
     {
-      command: `npx tsx server/connectors/intercom/sandbox.ts --port ${E2E_SSM.intercomPort} --client-id e2e-client --client-secret e2e-client-secret --workspace-name "E2E Workspace"`,
+      command: `npx tsx server/sandbox/cli.ts --connector intercom --port ${E2E_SSM.intercomPort} --client-id e2e-client --client-secret e2e-client-secret --workspace-name "E2E Workspace"`,
       port: E2E_SSM.intercomPort,
       reuseExistingServer: !process.env.CI,
       gracefulShutdown: shutdown,

@@ -21,7 +21,7 @@ const ACCESS_ITEMS = [
   'Read help-center articles',
 ];
 const DISCONNECTED_NOTICE = 'Intercom was disconnected and its token removed.';
-/** Sandbox tokens are `dG9r` + 32 random bytes in base64url (sandbox.ts, mintToken). */
+/** Sandbox tokens are `dG9rat_` + 32 random bytes in base64url (the Intercom sandbox profile's prefix, server/sandbox/grants.ts). */
 const SANDBOX_TOKEN = /dG9r[A-Za-z0-9_-]{43}/;
 
 // ---------------------------------------------------------------------------------------------

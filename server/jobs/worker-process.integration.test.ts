@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../test/support/database.js';
-import { startIntercomSandbox, type IntercomSandbox } from '../connectors/intercom/sandbox.js';
+import { startIntercomSandbox, type IntercomSandbox } from '../../test/support/intercom-sandbox.js';
 import { LocalSecretBackend, parseMasterKey } from '../secrets/local-backend.js';
 import { grantSecretKey, SecretStore } from '../secrets/secret-store.js';
 import { SecretValue } from '../secrets/secret-value.js';
@@ -18,7 +18,7 @@ const CLIENT = { clientId: 'worker-it', clientSecret: `secret-${randomBytes(8).t
 let sandbox: IntercomSandbox;
 
 beforeAll(async () => {
-  sandbox = await startIntercomSandbox({ ...CLIENT, workspace: { idCode: 'wrk1', name: 'Worker Co' } });
+  sandbox = await startIntercomSandbox(CLIENT, { workspace: { idCode: 'wrk1', name: 'Worker Co' } });
 });
 afterAll(async () => {
   await sandbox.close();

@@ -215,7 +215,7 @@ describe('lost grants', () => {
     const { tenantId, sessions } = await tenantWithAdmins(services, 1);
     const caller = callerFor(services, sessions[0] as SessionUser);
     await connect(caller);
-    for (let i = 0; i < 3; i += 1) sandbox.faults.next('uninstall', { status: 500 });
+    for (let i = 0; i < 3; i += 1) sandbox.faults.next('revoke', { status: 500 });
     const [result] = await settle([caller.intercom.disconnect()]);
     // Disconnect never waits for the provider: recorded at once, the job revokes.
     expect(result).toMatchObject({ status: 'fulfilled', value: { success: true, finishing: false } });

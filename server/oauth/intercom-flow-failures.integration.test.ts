@@ -285,7 +285,7 @@ describe('/me fails after the code was exchanged: nothing connected, and the fre
     const { session } = await signedInUser(services, 'admin');
     const caller = callerFor(services, session);
     const { state, code } = await authorize(caller);
-    sandbox.faults.next('me', fault);
+    sandbox.faults.next('identity', fault);
 
     const error = await rejection(caller.intercom.exchange({ code, state }), 'intercom.exchange');
     expect(error.code).toBe('BAD_GATEWAY');
@@ -620,7 +620,7 @@ describe('revocation runs in a job after disconnect', () => {
     const token = await connect(caller);
     const [grant] = await grantRows(session.tenantId);
     const ownKey = grantKey(grant?.id ?? '');
-    sandbox.faults.next('uninstall', { status: 500 });
+    sandbox.faults.next('revoke', { status: 500 });
 
     expect(output(await caller.intercom.disconnect())).toEqual({ success: true, redirectTo: null, finishing: false });
     expect(uninstallCalls()).toEqual([]);

@@ -149,7 +149,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     // The provider saw a form-encoded exchange, then the pinned-version /me with the new token.
     expect(sandbox.log.map((r) => `${r.method} ${r.path} ${r.status ?? ''}`)).toEqual(['POST /auth/eagle/token 200', 'GET /me 200']);
     expect(tokenCalls()[0]?.contentType).toMatch(/^application\/x-www-form-urlencoded(;|$)/);
-    expect(sandbox.log[1]?.intercomVersion).toBe('2.11');
+    expect(sandbox.log[1]?.headers['intercom-version']).toBe('2.11');
 
     const status = output(await caller.intercom.status());
     expect(status).toMatchObject({
@@ -444,18 +444,17 @@ describe('the authorization code', () => {
     expect(page.status).toBe(200);
     const html = await page.text();
     expect(html).toContain(WORKSPACE.name);
-    const hidden = (name: string) =>
-      new RegExp(`<input type="hidden" name="${name}" value="([^"]*)">`).exec(html)?.[1]?.replace(/&amp;/g, '&') ?? '';
+    // The form as a browser submits it: every hidden field, and the pressed button.
+    const form = new URLSearchParams();
+    for (const [, name = '', value = ''] of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
+      form.set(name, value.replace(/&amp;/g, '&'));
+    }
+    form.set('decision', 'approve');
     const decision = await fetch(new URL('/oauth/decision', authorizeUrl), {
       method: 'POST',
       redirect: 'manual',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({
-        client_id: hidden('client_id'),
-        state: hidden('state'),
-        redirect_uri: hidden('redirect_uri'),
-        decision: 'approve',
-      }),
+      body: form,
     });
     expect(decision.status).toBe(302);
     const location = decision.headers.get('location') ?? '';
@@ -597,7 +596,7 @@ describe('secrets never leak', () => {
     await rejection(caller.intercom.exchange({ code: rejected.code, state: rejected.state }), 'intercom.exchange');
     await rejection(caller.intercom.exchange({ code: rejected.code, state: rejected.state }), 'intercom.exchange');
     const unavailable = await authorize(caller);
-    sandbox.faults.next('me', { status: 500 });
+    sandbox.faults.next('identity', { status: 500 });
     await rejection(caller.intercom.exchange({ code: unavailable.code, state: unavailable.state }), 'intercom.exchange');
     const storage = await authorize(caller);
     // SSM validation messages can echo the request, value included: it must go no further.
@@ -614,7 +613,7 @@ describe('secrets never leak', () => {
     output(await caller.intercom.disconnect());
     // The revocations run in jobs, whose log lines are checked too: the grant /me refused, and
     // the disconnected one (the first attempt fails, so the retry path logs as well).
-    sandbox.faults.next('uninstall', { status: 500 });
+    sandbox.faults.next('revoke', { status: 500 });
     await runJobs(services);
 
     // The check in afterEach covers these lines; make sure there is something to check.

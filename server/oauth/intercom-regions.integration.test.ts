@@ -10,12 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startIntercomSandbox, type IntercomSandbox } from '../connectors/intercom/sandbox.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
 import { appRouter } from '../trpc/router.js';
 import { testServices, useTestDatabase } from '../../test/support/database.js';
 import { callerFor, signedInUser } from '../../test/support/factories.js';
+import { startIntercomSandbox, type IntercomSandbox } from '../../test/support/intercom-sandbox.js';
 import { runDueJobs } from '../../test/support/jobs.js';
 import { captureLogs } from '../../test/support/logs.js';
 
@@ -30,8 +30,8 @@ let eu: IntercomSandbox;
 
 beforeAll(async () => {
   const client = { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET };
-  us = await startIntercomSandbox({ ...client, workspace: { idCode: 'usws0001', name: 'Acme US', region: 'US' } });
-  eu = await startIntercomSandbox({ ...client, workspace: { idCode: 'euws0001', name: 'Acme EU', region: 'Europe' } });
+  us = await startIntercomSandbox(client, { workspace: { idCode: 'usws0001', name: 'Acme US', region: 'US' } });
+  eu = await startIntercomSandbox(client, { workspace: { idCode: 'euws0001', name: 'Acme EU', region: 'Europe' } });
 });
 afterAll(async () => {
   await us?.close();

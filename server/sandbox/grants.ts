@@ -4,7 +4,7 @@
  * refresh token used again ends its grant too (RFC 9700 §4.14.2).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { IssuedToken, SandboxProfile } from './profile.js';
+import type { IssuedToken, SandboxProfile, TokenAnswer } from './profile.js';
 
 const CODE_TTL_MS = 10 * 60 * 1000;
 const CONSENT_TTL_MS = 10 * 60 * 1000;
@@ -29,8 +29,6 @@ interface TokenEntry extends Omit<IssuedToken, 'revoked' | 'identityCalls'> {
   identityCalls: number;
 }
 
-export type TokenAnswer = { access_token: string; token_type: 'Bearer'; expires_in?: number; refresh_token?: string; scope?: string };
-
 export type GrantResult = { ok: true; answer: TokenAnswer } | { ok: false; error: 'invalid_grant' };
 
 /** RFC 7636 §4.6: BASE64URL(SHA256(verifier)). */
@@ -43,7 +41,7 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
   let grants = 0;
 
   const mint = (kind: 'access' | 'refresh', grant: number, scopes: readonly string[]): string => {
-    const token = `${profile.tokenPrefix}${kind === 'access' ? 'at' : 'rt'}_${randomBytes(24).toString('base64url')}`;
+    const token = `${profile.tokenPrefix}${kind === 'access' ? 'at' : 'rt'}_${randomBytes(32).toString('base64url')}`;
     const ttl = kind === 'access' ? profile.accessTokenTtlSeconds : undefined;
     tokens.set(token, { token, kind, grant, scopes, expiresAt: ttl === undefined ? null : now() + ttl * 1000, revoked: false, identityCalls: 0 });
     return token;
@@ -74,7 +72,7 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
       return request && request.expiresAt > now() ? request : null;
     },
     issueCode(request: AuthorizationRequest): string {
-      const code = randomBytes(24).toString('base64url');
+      const code = profile.codeEncoding === 'base64' ? randomBytes(16).toString('base64') : randomBytes(24).toString('base64url');
       codes.set(code, { ...request, expiresAt: now() + CODE_TTL_MS, used: false, grant: null });
       return code;
     },
@@ -86,7 +84,7 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
         return { ok: false, error: 'invalid_grant' };
       }
       entry.used = true;
-      if (redirectUri !== entry.redirectUri) return { ok: false, error: 'invalid_grant' };
+      if (redirectUri !== entry.redirectUri && !(redirectUri === null && profile.minimalCodeExchange)) return { ok: false, error: 'invalid_grant' };
       if (entry.codeChallenge !== null ? verifier === null || s256(verifier) !== entry.codeChallenge : verifier !== null) {
         return { ok: false, error: 'invalid_grant' };
       }

@@ -1,10 +1,11 @@
-/** HTTP plumbing for the sandbox: replies, bounded form bodies, client credentials. Node built-ins only. */
+/** HTTP plumbing for the sandbox: replies, bounded form or JSON bodies, client credentials. Node built-ins only. */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { ClientAuthentication } from '../connectors/types.js';
 import type { SandboxClient } from './profile.js';
 
 const MAX_BODY_BYTES = 64 * 1024;
+const MAX_DRAIN_BYTES = 1024 * 1024;
 
 export interface Reply {
   status: number;
@@ -18,25 +19,58 @@ export const json = (status: number, value: unknown, headers: Record<string, str
   body: JSON.stringify(value),
 });
 
-/** RFC 6749 §5.2: errors are 400 JSON `{error}`; a failed client authentication is 401. */
-export const oauthError = (error: string, status = 400): Reply =>
-  json(status, { error }, status === 401 ? { 'www-authenticate': 'Basic realm="sandbox"' } : {});
-
 export const redirect = (location: string): Reply => ({
   status: 302,
   headers: { location, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
   body: '',
 });
 
+/**
+ * A body of at most 64 KB, or null. A larger one is drained (up to 1 MB) before the 413, since
+ * answering mid-upload makes fetch report "other side closed" instead of the status; past
+ * that the connection is dropped.
+ */
 export async function readBody(req: IncomingMessage): Promise<string | null> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY_BYTES) return null;
-    chunks.push(chunk);
+    if (size > MAX_DRAIN_BYTES) {
+      req.destroy();
+      return null;
+    }
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return size > MAX_BODY_BYTES ? null : Buffer.concat(chunks).toString('utf8');
+}
+
+/** The token request's fields from a form, or from a JSON object where the profile accepts one; else why not. */
+export function bodyParams(req: IncomingMessage, body: string, accepted: readonly ('form' | 'json')[]): URLSearchParams | string {
+  const type = mediaType(req);
+  if (type === 'application/x-www-form-urlencoded' && accepted.includes('form')) return new URLSearchParams(body);
+  if (type === 'application/json' && accepted.includes('json')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch {
+      return 'The body is not valid JSON';
+    }
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'The body must be a JSON object';
+    const params = new URLSearchParams();
+    for (const [name, field] of Object.entries(value)) {
+      if (typeof field !== 'string') return `${name} must be a string`;
+      params.set(name, field);
+    }
+    return params;
+  }
+  const types = accepted.map((kind) => (kind === 'form' ? 'application/x-www-form-urlencoded' : 'application/json'));
+  return `Content-Type must be ${types.join(' or ')}`;
+}
+
+/** Path and query split by hand: `new URL('//host/x', base)` would read `host` as the host. */
+export function splitTarget(target: string): { path: string; query: URLSearchParams } {
+  const at = target.indexOf('?');
+  return at < 0 ? { path: target, query: new URLSearchParams() } : { path: target.slice(0, at), query: new URLSearchParams(target.slice(at + 1)) };
 }
 
 export const mediaType = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';', 1)[0]?.trim().toLowerCase() ?? '';

@@ -178,7 +178,7 @@ describe('token endpoint', () => {
   it('answers an injected fault once, and logs no secret', async () => {
     sandbox.faults.next('token', { status: 500 });
     const code = await approvedCode();
-    expect(await exchange(code, VERIFIER)).toEqual({ status: 500, body: { error: 'server_error' } });
+    expect(await exchange(code, VERIFIER)).toEqual({ status: 500, body: { error: 'server_error', error_description: 'Sandbox fault: HTTP 500' } });
     expect((await exchange(code, VERIFIER)).status).toBe(200);
     expect(sandbox.log.filter((r) => r.path === '/token').map((r) => [r.status, r.authorization])).toEqual([[500, 'basic'], [200, 'basic']]);
     const logged = JSON.stringify(sandbox.log);

@@ -2,32 +2,35 @@
  * A loopback OAuth 2.0 provider driven by a connector's profile (./profile.ts), so `npm start`
  * without the connector's client id, and tests, run the real engine against it: a consent page
  * (Approve / Deny), a token endpoint (authorization_code with single-use 10-minute codes and
- * PKCE S256 when a challenge was sent; refresh_token with optional rotation; RFC 6749 errors),
- * revocation, and an identity endpoint. Plus `tokens()`, a request log without secrets and
- * one-shot `faults`. Only `sandbox` hooks load it, by dynamic import: never production code.
+ * PKCE S256 when a challenge was sent; refresh_token with optional rotation; form or JSON
+ * bodies), revocation, and an identity endpoint, each answering errors the provider's way.
+ * Plus `tokens()`, `issueCode()`, a request log without secrets and one-shot `faults`.
+ * Only `sandbox` hooks, tests and ./cli.ts load it: never production code.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProviderSandbox } from '../connectors/types.js';
+import { faultQueue, type SandboxFault } from './faults.js';
 import { grantStore, type GrantResult } from './grants.js';
 import {
   type Reply,
   appendQuery,
   authorizationScheme,
   bearerToken,
+  bodyParams,
   clientAuthenticated,
   json,
   mediaType,
-  oauthError,
   readBody,
   redirect,
+  splitTarget,
   validRedirectUri,
 } from './http.js';
 import { consentPage, errorPage } from './pages.js';
-import type { IssuedToken, SandboxClient, SandboxEndpoint, SandboxFault, SandboxProfile, SandboxRequestRecord } from './profile.js';
+import type { IssuedToken, SandboxClient, SandboxEndpoint, SandboxError, SandboxProfile, SandboxRequestRecord, TokenAnswer } from './profile.js';
 
-export type { SandboxProfile, SandboxClient, SandboxFault, SandboxEndpoint, IssuedToken, SandboxRequestRecord } from './profile.js';
+export type { SandboxProfile, SandboxClient, SandboxEndpoint, IssuedToken, SandboxRequestRecord } from './profile.js';
+export type { SandboxFault } from './faults.js';
 
 export interface OAuthSandbox extends ProviderSandbox {
   /** `http://127.0.0.1:<port>`, which is also `apiUrl`. */
@@ -36,21 +39,57 @@ export interface OAuthSandbox extends ProviderSandbox {
   readonly faults: { next(endpoint: SandboxEndpoint, fault: SandboxFault): void; clear(): void };
   /** Every token issued since start or reset(), oldest first. */
   tokens(): IssuedToken[];
+  /** A code for the client, as the consent page's Approve would mint (procedure tests). */
+  issueCode(redirectUri: string, state: string, codeChallenge?: string): string;
   /** Forgets consents, codes, tokens, faults and the log. */
   reset(): void;
 }
 
-/** `options.now`: a clock in epoch milliseconds, for expiry tests. */
-export async function startOAuthSandbox(profile: SandboxProfile, client: SandboxClient, options: { now?: () => number } = {}): Promise<OAuthSandbox> {
+export interface SandboxOptions {
+  /** A clock in epoch milliseconds, for expiry tests. */
+  readonly now?: () => number;
+  /** Default 0: a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1: the sandbox mints real-looking tokens, keep it local. */
+  readonly host?: string;
+  /** Called once a request's answer has been sent (the record then carries `status`). */
+  readonly onRequest?: (record: SandboxRequestRecord) => void;
+}
+
+const JSON_ERROR_HEADERS: Record<string, Record<string, string>> = {
+  invalid_client: { 'www-authenticate': 'Basic realm="sandbox"' },
+  invalid_token: { 'www-authenticate': 'Bearer error="invalid_token"' },
+};
+
+export async function startOAuthSandbox(profile: SandboxProfile, client: SandboxClient, options: SandboxOptions = {}): Promise<OAuthSandbox> {
   if (!client.clientId || !client.clientSecret) throw new TypeError('The sandbox needs a client id and secret');
   const now = options.now ?? Date.now;
   const store = grantStore(profile, now);
   const log: SandboxRequestRecord[] = [];
-  const queued: Record<SandboxEndpoint, SandboxFault[]> = { token: [], revoke: [], identity: [] };
   const sockets = new Set<Socket>();
   const shutdown = new AbortController();
   const decisionPath = `${profile.authorizePath}/decision`;
-  const clearFaults = () => Object.values(queued).forEach((list) => (list.length = 0));
+  const shape = (answer: TokenAnswer) => (profile.tokenAnswer ? profile.tokenAnswer(answer) : answer);
+
+  /** An error the profile's way (default RFC 6749 §5.2 JSON). */
+  function fail(endpoint: SandboxError['endpoint'], status: number, error: string, description?: string): Reply {
+    if (profile.errorAnswer) {
+      const answer = profile.errorAnswer({ endpoint, status, error, description });
+      return json(answer.status, answer.body);
+    }
+    return json(status, { error, ...(description ? { error_description: description } : {}) }, status === 401 ? JSON_ERROR_HEADERS[error] : {});
+  }
+
+  const faults = faultQueue(
+    {
+      error: (endpoint, status) => fail(endpoint, status, status >= 500 ? 'server_error' : 'sandbox_fault', `Sandbox fault: HTTP ${status}`),
+      sample: (endpoint) =>
+        endpoint === 'token' ? shape({ access_token: profile.tokenPrefix, token_type: 'Bearer' })
+        : endpoint === 'identity' ? profile.identity.answer
+        : {},
+    },
+    shutdown.signal,
+  );
 
   function authorize(query: URLSearchParams): Reply {
     const refuse = (message: string) => errorPage(profile.provider, 400, message);
@@ -69,7 +108,9 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     return consentPage({ provider: profile.provider, accountName: profile.accountName, clientId: client.clientId, scopes, redirectUri, consentId, decisionPath });
   }
 
-  function decide(form: URLSearchParams): Reply {
+  function decide(req: IncomingMessage, body: string): Reply {
+    if (mediaType(req) !== 'application/x-www-form-urlencoded') return errorPage(profile.provider, 415, 'The decision must be posted as a form');
+    const form = new URLSearchParams(body);
     const request = store.takeConsent(form.get('consent') ?? '');
     if (!request) return errorPage(profile.provider, 400, 'This authorization request is unknown or expired');
     const decision = form.get('decision');
@@ -78,103 +119,108 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     return errorPage(profile.provider, 400, 'The decision must be approve or deny');
   }
 
-  const tokenReply = (result: GrantResult): Reply => (result.ok ? json(200, result.answer) : oauthError(result.error));
+  const tokenReply = (result: GrantResult): Reply => (result.ok ? json(200, shape(result.answer)) : fail('token', 400, result.error));
 
-  function token(req: IncomingMessage, form: URLSearchParams): Reply {
-    if (!clientAuthenticated(req, form, profile.clientAuthentication, client)) return oauthError('invalid_client', 401);
-    const grantType = form.get('grant_type');
+  function token(req: IncomingMessage, params: URLSearchParams): Reply {
+    // The client first, so a wrong secret never burns a good code.
+    if (!clientAuthenticated(req, params, profile.clientAuthentication, client)) return fail('token', 401, 'invalid_client');
+    const grantType = params.get('grant_type') ?? (profile.minimalCodeExchange ? 'authorization_code' : null);
     if (grantType === 'authorization_code') {
-      const code = form.get('code');
-      if (!code) return oauthError('invalid_request');
-      return tokenReply(store.exchangeCode(code, form.get('redirect_uri'), form.get('code_verifier')));
+      const code = params.get('code');
+      if (!code) return fail('token', 400, 'invalid_request', 'code is required');
+      return tokenReply(store.exchangeCode(code, params.get('redirect_uri'), params.get('code_verifier')));
     }
     if (grantType === 'refresh_token' && profile.refreshTokens) {
-      const refreshToken = form.get('refresh_token');
-      return refreshToken ? tokenReply(store.refresh(refreshToken)) : oauthError('invalid_request');
+      const refreshToken = params.get('refresh_token');
+      return refreshToken ? tokenReply(store.refresh(refreshToken)) : fail('token', 400, 'invalid_request', 'refresh_token is required');
     }
-    return oauthError('unsupported_grant_type');
+    return fail('token', 400, 'unsupported_grant_type');
   }
 
-  function revoke(req: IncomingMessage, form: URLSearchParams): Reply {
+  function revoke(req: IncomingMessage, body: string): Reply {
+    const form = mediaType(req) === 'application/x-www-form-urlencoded' ? new URLSearchParams(body) : null;
     if (profile.revocation.style === 'rfc7009') {
-      if (!clientAuthenticated(req, form, profile.clientAuthentication, client)) return oauthError('invalid_client', 401);
+      // RFC 7009 §2.1: a form with client authentication.
+      if (!form) return fail('revoke', 400, 'invalid_request', 'The body must be a form');
+      if (!clientAuthenticated(req, form, profile.clientAuthentication, client)) return fail('revoke', 401, 'invalid_client');
       const value = form.get('token');
-      if (!value) return oauthError('invalid_request');
+      if (!value) return fail('revoke', 400, 'invalid_request', 'token is required');
       store.revoke(value, false);
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
     }
-    const value = bearerToken(req) ?? form.get('access_token');
+    const value = bearerToken(req) ?? form?.get('access_token');
     const outcome = value ? store.revoke(value, true) : 'unknown';
-    return outcome === 'revoked' ? json(200, {}) : outcome === 'unknown' ? oauthError('invalid_token', 401) : oauthError('invalid_request');
+    if (outcome === 'revoked') return json(200, {});
+    const status = outcome === 'unknown' ? 401 : (profile.revocation.alreadyRevoked ?? 400);
+    return status === 401 ? fail('revoke', 401, 'invalid_token') : fail('revoke', 400, 'invalid_request', 'The token is already revoked');
   }
 
   function identity(req: IncomingMessage): Reply {
     const value = bearerToken(req);
-    if (!value || !store.authenticate(value)) return json(401, { error: 'invalid_token' }, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    if (!value || !store.authenticate(value)) return fail('identity', 401, 'invalid_token');
     return json(200, profile.identity.answer);
   }
 
-  async function fault(endpoint: SandboxEndpoint): Promise<Reply | null> {
-    const next = queued[endpoint].shift();
-    if (!next) return null;
-    if ('delayMs' in next) {
-      await sleep(next.delayMs, undefined, { signal: shutdown.signal });
-      return null;
-    }
-    return json(next.status, { error: next.status >= 500 ? 'server_error' : 'sandbox_fault' });
-  }
-
-  async function route(req: IncomingMessage): Promise<Reply> {
-    const url = new URL(req.url ?? '/', 'http://sandbox');
-    const { pathname } = url;
-    if (req.method === 'GET' && pathname === profile.authorizePath) return authorize(url.searchParams);
+  async function route(req: IncomingMessage, path: string, query: URLSearchParams): Promise<Reply> {
+    if (req.method === 'GET' && path === profile.authorizePath) return authorize(query);
     const endpoint: SandboxEndpoint | 'decision' | null =
-      pathname === decisionPath ? 'decision'
-      : pathname === profile.tokenPath ? 'token'
-      : pathname === profile.revocation.path ? 'revoke'
-      : pathname === profile.identity.path ? 'identity'
+      path === decisionPath ? 'decision'
+      : path === profile.tokenPath ? 'token'
+      : path === profile.revocation.path ? 'revoke'
+      : path === profile.identity.path ? 'identity'
       : null;
-    if (endpoint === null) return json(404, { error: 'not_found' });
+    if (endpoint === null) return fail('other', 404, 'not_found');
     const expected = endpoint === 'identity' ? profile.identity.method : 'POST';
-    if (req.method !== expected) return json(405, { error: 'method_not_allowed' }, { allow: expected });
-    if (endpoint !== 'decision') {
-      const injected = await fault(endpoint);
-      if (injected) return injected;
+    if (req.method !== expected) {
+      const refused = fail(endpoint === 'decision' ? 'other' : endpoint, 405, 'method_not_allowed');
+      return { ...refused, status: 405, headers: { ...refused.headers, allow: expected } };
     }
+    // The body first, so that a fault never leaves one unread on a keep-alive connection.
     const body = await readBody(req);
-    if (body === null) return oauthError('invalid_request', 413);
+    if (body === null) return fail(endpoint === 'decision' ? 'other' : endpoint, 413, 'invalid_request', 'The body is larger than 64 KB');
+    if (endpoint === 'decision') return decide(req, body);
+    const injected = await faults.take(endpoint);
+    if (injected) return injected;
     if (endpoint === 'identity') return identity(req);
-    const form = mediaType(req) === 'application/x-www-form-urlencoded' ? new URLSearchParams(body) : null;
-    // Linear and RFC 6749 §4.1.3 / RFC 7009 §2.1: form bodies only. A bearer revoke may have none.
-    if (form === null && !(endpoint === 'revoke' && profile.revocation.style === 'bearer' && body === '')) {
-      return endpoint === 'decision' ? errorPage(profile.provider, 415, 'The decision must be posted as a form') : oauthError('invalid_request');
-    }
-    const params = form ?? new URLSearchParams();
-    if (endpoint === 'decision') return decide(params);
-    return endpoint === 'token' ? token(req, params) : revoke(req, params);
+    if (endpoint === 'revoke') return revoke(req, body);
+    const params = bodyParams(req, body, profile.tokenRequestBodies ?? ['form']);
+    return typeof params === 'string' ? fail('token', 400, 'invalid_request', params) : token(req, params);
   }
 
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const { path, query } = splitTarget(req.url ?? '/');
+    const headers: Record<string, string> = {};
+    for (const name of profile.loggedHeaders ?? []) {
+      const value = req.headers[name];
+      if (value !== undefined && !/^(authorization|cookie|proxy-authorization)$/.test(name)) headers[name] = String(value);
+    }
     const record: SandboxRequestRecord = {
       method: req.method ?? 'GET',
-      path: new URL(req.url ?? '/', 'http://sandbox').pathname,
+      path,
       authorization: authorizationScheme(req),
       contentType: req.headers['content-type'] ?? null,
+      headers,
       at: new Date(now()).toISOString(),
     };
+    // Logged on arrival, so a test sees a request still waiting on a delay fault.
     log.push(record);
+    res.on('finish', () => {
+      record.status = res.statusCode;
+      options.onRequest?.(record);
+    });
     // A rejection is close() aborting a delay (or a bug): drop the connection rather than answer.
-    route(req).then((reply) => res.writeHead((record.status = reply.status), reply.headers).end(reply.body), () => res.destroy());
+    route(req, path, query).then((reply) => res.writeHead(reply.status, reply.headers).end(reply.body), () => res.destroy());
   });
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
+  const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, host, () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
   let closing: Promise<void> | null = null;
 
   return {
@@ -182,18 +228,17 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     oauthUrl: `${url}${profile.authorizePath}`,
     apiUrl: url,
     log,
-    faults: {
-      next(endpoint, next) {
-        if (!(endpoint in queued)) throw new TypeError(`Unknown sandbox endpoint: ${String(endpoint)}`);
-        queued[endpoint].push(next);
-      },
-      clear: () => clearFaults(),
-    },
+    faults: { next: (endpoint, fault) => faults.next(endpoint, fault), clear: () => faults.clear() },
     tokens: () => store.list(),
+    issueCode(redirectUri, state, codeChallenge) {
+      if (!validRedirectUri(redirectUri)) throw new TypeError('redirectUri must be an absolute http(s) URL without a fragment');
+      if (!state) throw new TypeError('state must not be empty');
+      return store.issueCode({ redirectUri, state, scopes: [], codeChallenge: codeChallenge ?? null });
+    },
     reset() {
       store.clear();
       log.length = 0;
-      clearFaults();
+      faults.clear();
     },
     close() {
       closing ??= new Promise<void>((resolve) => {

@@ -1,8 +1,20 @@
 /**
- * What the loopback sandbox (./oauth-sandbox.ts) needs to know about one provider: data only.
- * The protocol work (consent, codes, PKCE, client authentication, refresh, revocation) is shared.
+ * What the loopback sandbox (./oauth-sandbox.ts) needs to know about one provider: data, plus a
+ * few small pure functions where a provider reshapes an answer. The protocol work (consent,
+ * codes, PKCE, client authentication, refresh, revocation) is shared.
  */
 import type { ClientAuthentication } from '../connectors/types.js';
+
+/** The standard token answer (RFC 6749 §5.1) before a profile's `tokenAnswer` reshapes it. */
+export type TokenAnswer = { access_token: string; token_type: 'Bearer'; expires_in?: number; refresh_token?: string; scope?: string };
+
+/** An error the sandbox answers; `error` is an RFC 6749 §5.2 code or `not_found`, `server_error`, `sandbox_fault`. */
+export interface SandboxError {
+  readonly endpoint: SandboxEndpoint | 'other';
+  readonly status: number;
+  readonly error: string;
+  readonly description?: string | undefined;
+}
 
 export interface SandboxProfile {
   /** Shown on the consent page as "<provider> sandbox". */
@@ -16,23 +28,43 @@ export interface SandboxProfile {
   readonly tokenPath: string;
   /** The one client authentication the token and RFC 7009 endpoints accept; any other is refused. */
   readonly clientAuthentication: ClientAuthentication;
+  /** Bodies the token endpoint accepts (default form only); a JSON object carries the form's fields. */
+  readonly tokenRequestBodies?: readonly ('form' | 'json')[];
+  /**
+   * The code exchange needs only the code and the client: no `grant_type` means
+   * authorization_code, and `redirect_uri` is checked only when sent (Intercom).
+   */
+  readonly minimalCodeExchange?: boolean;
+  /** `base64url` (default, 24 bytes) or `base64` (16 bytes: every code ends with `==`, as Intercom's can). */
+  readonly codeEncoding?: 'base64url' | 'base64';
   /** `expires_in` of access tokens; absent: they never expire. */
   readonly accessTokenTtlSeconds?: number;
   /** Issue refresh tokens; with `rotate`, a refresh replaces the refresh token and the old one fails. */
   readonly refreshTokens?: { readonly rotate: boolean };
   /** Echo the granted scopes in the token answer (space-separated, RFC 6749 §5.1). */
   readonly answerScope?: boolean;
+  /** Reshapes the standard answer: extra fields (Intercom's `token`), a wrapper (Slack's `ok: true`), fewer fields. */
+  readonly tokenAnswer?: (standard: TokenAnswer) => Record<string, unknown>;
+  /**
+   * How the provider signals an error at its token, revocation and identity endpoints (and an
+   * unknown path); default RFC 6749 §5.2 JSON `{error, error_description}` with the given status.
+   * Slack answers HTTP 200 `{ok: false, error}`. An injected status fault keeps its status.
+   */
+  readonly errorAnswer?: (error: SandboxError) => { status: number; body: unknown };
   /** Prefix of minted tokens, so sandbox tokens are recognisable. */
   readonly tokenPrefix: string;
   /**
    * `rfc7009`: `token` in a form with client authentication; 200 even for unknown tokens.
    * `bearer`: the token to revoke authenticates the request (Authorization: Bearer or an
-   * `access_token` form field); 200 revoked, 400 already revoked, 401 unknown (Linear).
+   * `access_token` form field); 200 revoked, `alreadyRevoked` (default 400, Linear; 401 when a
+   * revoked token simply no longer authenticates, Intercom) for a revoked one, 401 unknown.
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
    */
-  readonly revocation: { readonly path: string; readonly style: 'rfc7009' | 'bearer' };
+  readonly revocation: { readonly path: string; readonly style: 'rfc7009' | 'bearer'; readonly alreadyRevoked?: 400 | 401 };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
+  /** Request headers kept in the log (lower case), such as an API version; never credentials. */
+  readonly loggedHeaders?: readonly string[];
 }
 
 export interface SandboxClient {
@@ -42,15 +74,14 @@ export interface SandboxClient {
 
 export type SandboxEndpoint = 'token' | 'revoke' | 'identity';
 
-/** A one-shot fault: answer with this status instead, or wait and then answer normally. */
-export type SandboxFault = { readonly status: number } | { readonly delayMs: number };
-
 /** One request: never a body, a query string or a credential; the auth scheme only. */
 export interface SandboxRequestRecord {
   readonly method: string;
   readonly path: string;
   readonly authorization: 'basic' | 'bearer' | null;
   readonly contentType: string | null;
+  /** The profile's `loggedHeaders` the request carried. */
+  readonly headers: Readonly<Record<string, string>>;
   readonly at: string;
   /** Set once the answer has been sent. */
   status?: number;

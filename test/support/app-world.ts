@@ -8,9 +8,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { startIntercomSandbox, type IntercomSandbox } from '../../server/connectors/intercom/sandbox.js';
 import { AppClient } from './app-client.js';
 import { ensureBuild, startAppProcess, type AppProcess, type AppProcessOptions } from './app-process.js';
+import { startIntercomSandbox, type IntercomSandbox } from './intercom-sandbox.js';
 import { makeTenant, makeUser, TEST_PASSWORD } from './factories.js';
 import { checkIntegrity as operatorCheck } from '../../server/connections/integrity.js';
 import type { AppServices } from '../../server/services.js';

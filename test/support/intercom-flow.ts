@@ -10,13 +10,13 @@ import { inspect } from 'node:util';
 import { TRPCError } from '@trpc/server';
 import { getErrorShape } from '@trpc/server/unstable-core-do-not-import';
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
-import { startIntercomSandbox, type IntercomSandbox } from '../../server/connectors/intercom/sandbox.js';
 import { OAuthFlowError } from '../../server/oauth/flow.js';
 import type { AppServices } from '../../server/services.js';
 import { grantSecretKey } from '../../server/secrets/secret-store.js';
 import { appRouter } from '../../server/trpc/router.js';
 import { testServices, useTestDatabase } from './database.js';
 import { type callerFor } from './factories.js';
+import { startIntercomSandbox, type IntercomSandbox } from './intercom-sandbox.js';
 import { runDueJobs } from './jobs.js';
 import { captureLogs } from './logs.js';
 import { ssmBackend } from './secret-backends.js';
@@ -35,12 +35,7 @@ export let sandbox: IntercomSandbox;
 export let endpoint: SsmEndpoint;
 
 beforeAll(async () => {
-  sandbox = await startIntercomSandbox({
-    clientId: CLIENT_ID,
-    clientSecret: CLIENT_SECRET,
-    workspace: WORKSPACE,
-    admin: PROVIDER_ADMIN,
-  });
+  sandbox = await startIntercomSandbox({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }, { workspace: WORKSPACE, admin: PROVIDER_ADMIN });
   endpoint = await startSsmEndpoint();
 });
 afterAll(async () => {

@@ -125,10 +125,13 @@ export const intercom = defineConnector({
       return 'revoked';
     },
     docsUrl: 'https://developers.intercom.com/docs/build-an-integration/learn-more/authentication/setting-up-oauth',
-    sandbox: async ({ clientId, clientSecret }) => {
-      // Imported lazily so production never loads the sandbox module.
-      const { startIntercomSandbox } = await import('./sandbox.js');
-      return startIntercomSandbox({ clientId, clientSecret, workspace: { idCode: 'sbx4plug', name: 'Sandbox Workspace' } });
+    sandbox: async (client) => {
+      // Imported lazily so production never loads the sandbox.
+      const [{ startOAuthSandbox }, { intercomSandboxProfile }] = await Promise.all([
+        import('../../sandbox/oauth-sandbox.js'),
+        import('./sandbox-profile.js'),
+      ]);
+      return startOAuthSandbox(intercomSandboxProfile({ workspace: { idCode: 'sbx4plug', name: 'Sandbox Workspace' } }), client);
     },
   },
 });
