@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startOAuthSandbox } from './oauth-sandbox.js';
 import type { SandboxProfile } from './profile.js';
 
-const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear --client-id ID --client-secret SECRET
+const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)`;
 
 type Args = { 'workspace-name'?: string | undefined; region?: string | undefined };
@@ -26,6 +26,10 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
   linear: {
     profile: async () => (await import('../connectors/linear/sandbox-profile.js')).linearSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://linear.app=${url},https://api.linear.app=${url}`],
+  },
+  jira: {
+    profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
   },
 };
 

@@ -137,11 +137,13 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     return fail('token', 400, 'unsupported_grant_type');
   }
 
-  function revoke(req: IncomingMessage, body: string): Reply {
+  function revoke(req: IncomingMessage, body: string, revocation: NonNullable<SandboxProfile['revocation']>): Reply {
     const form = mediaType(req) === 'application/x-www-form-urlencoded' ? new URLSearchParams(body) : null;
-    if (profile.revocation.style === 'rfc7009') {
-      // RFC 7009 §2.1: a form with client authentication.
-      if (!form) return fail('revoke', 400, 'invalid_request', 'The body must be a form');
+    if (revocation.style === 'rfc7009') {
+      // RFC 7009 §2.1: client authentication and `token`, in the body the token endpoint takes.
+      const params = bodyParams(req, body, profile.tokenRequestBodies ?? ['form']);
+      if (typeof params === 'string') return fail('revoke', 400, 'invalid_request', params);
+      const form = params;
       if (!clientAuthenticated(req, form, profile.clientAuthentication, client)) return fail('revoke', 401, 'invalid_client');
       const value = form.get('token');
       if (!value) return fail('revoke', 400, 'invalid_request', 'token is required');
@@ -151,7 +153,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     const value = bearerToken(req) ?? form?.get('access_token');
     const outcome = value ? store.revoke(value, true) : 'unknown';
     if (outcome === 'revoked') return json(200, {});
-    const status = outcome === 'unknown' ? 401 : (profile.revocation.alreadyRevoked ?? 400);
+    const status = outcome === 'unknown' ? 401 : (revocation.alreadyRevoked ?? 400);
     return status === 401 ? fail('revoke', 401, 'invalid_token') : fail('revoke', 400, 'invalid_request', 'The token is already revoked');
   }
 
@@ -166,7 +168,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     const endpoint: SandboxEndpoint | 'decision' | null =
       path === decisionPath ? 'decision'
       : path === profile.tokenPath ? 'token'
-      : path === profile.revocation.path ? 'revoke'
+      : path === profile.revocation?.path ? 'revoke'
       : path === profile.identity.path ? 'identity'
       : null;
     if (endpoint === null) return fail('other', 404, 'not_found');
@@ -182,7 +184,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     const injected = await faults.take(endpoint);
     if (injected) return injected;
     if (endpoint === 'identity') return identity(req);
-    if (endpoint === 'revoke') return revoke(req, body);
+    if (endpoint === 'revoke' && profile.revocation) return revoke(req, body, profile.revocation);
     const params = bodyParams(req, body, profile.tokenRequestBodies ?? ['form']);
     return typeof params === 'string' ? fail('token', 400, 'invalid_request', params) : token(req, params);
   }

@@ -59,8 +59,9 @@ export interface SandboxProfile {
    * `access_token` form field); 200 revoked, `alreadyRevoked` (default 400, Linear; 401 when a
    * revoked token simply no longer authenticates, Intercom) for a revoked one, 401 unknown.
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
+   * Absent: the provider has no revocation endpoint (Atlassian).
    */
-  readonly revocation: { readonly path: string; readonly style: 'rfc7009' | 'bearer'; readonly alreadyRevoked?: 400 | 401 };
+  readonly revocation?: { readonly path: string; readonly style: 'rfc7009' | 'bearer'; readonly alreadyRevoked?: 400 | 401 };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
   /** Request headers kept in the log (lower case), such as an API version; never credentials. */

@@ -5,8 +5,8 @@ import { defineConnector, simpleIcon, type ExternalAccount } from '../types.js';
 
 /** Every fact below comes from this page unless another is named. */
 const DOCS = 'https://developer.atlassian.com/cloud/jira/platform/oauth-2-3lo-apps/';
-/** "Making calls to the API": accessible-resources and the cloud id. */
-const CALLS = 'https://developer.atlassian.com/cloud/oauth/getting-started/making-calls-to-api/';
+// CALLS below: https://developer.atlassian.com/cloud/oauth/getting-started/making-calls-to-api/
+// ("Making calls to the API": accessible-resources and the cloud id).
 
 /** Classic Jira scopes; `offline_access` asks for a refresh token. */
 export const JIRA_SCOPES = ['read:jira-work', 'read:jira-user', 'offline_access'];

@@ -121,6 +121,14 @@ describe('Jira: a choice after consent', () => {
 
     // Single use: the same choice cannot be made again.
     expect((await rejection(caller.jira.choose({ id, account: SITES[0].id }))).code).toBe('NOT_FOUND');
+
+    // Disconnect forgets everything, learned values included; Atlassian cannot revoke (discarded).
+    expect(status.revocable).toBe(false);
+    await caller.jira.disconnect();
+    await runDueJobs({ url: db.url, services });
+    expect(await config(session.tenantId)).toEqual({});
+    expect(await db.sql('select key from secret_values where tenant_id = $1', [session.tenantId])).toEqual([]);
+    expect((await grants(session.tenantId)).map((g) => g.status)).toEqual(['discarded']);
   });
 
   it('the choice belongs to the session that connected: another session of the same admin, or another admin, cannot see or make it', async () => {
