@@ -44,6 +44,6 @@ it('SIGTERM with the job worker running: exit 0, no error logged', async () => {
   }
   expect((await fetch(`http://localhost:${port}/healthz`)).status).toBe(200);
   child.kill('SIGTERM');
-  expect(await exited).toBe(0);
+  expect(await exited, output).toBe(0);
   expect(output).not.toMatch(/"level":50|Unhandled|terminating connection/);
 }, 90_000);
