@@ -171,6 +171,10 @@ export function connectorRouter(connector: ConnectorId) {
           disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
           disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
           finishing,
+          health: active ? (installation?.health ?? 'healthy') : null,
+          healthReason: active ? (installation?.healthReason ?? null) : null,
+          expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
+          scopes: active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null,
           revocable: Boolean(config.spec.revoke),
           learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
           settings: fields.map(([name, f]) => ({
@@ -198,6 +202,7 @@ export function connectorRouter(connector: ConnectorId) {
           action: e.action,
           actorEmail: e.actorEmail,
           workspaceName: e.externalAccountName ?? null,
+          detail: e.detail ?? null,
           at: e.createdAt.toISOString(),
         }));
       }),
