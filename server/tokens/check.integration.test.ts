@@ -1,11 +1,14 @@
 /**
- * "Check connection" through the real procedure: real Postgres, Linear's generic sandbox over
- * HTTP, the consent page clicked over HTTP. A check refreshes an expiring token (which proves
- * the grant still works) and records what the provider answered as the connection's health.
+ * "Check connection" through the real procedure: real Postgres, the generic sandbox playing
+ * Linear (expiring, rotating tokens) and Intercom (tokens that never expire) over HTTP, the
+ * consent page clicked over HTTP. A check refreshes an expiring token (which proves the grant
+ * still works) or makes an identity call with one that does not expire, and records what the
+ * provider answered as the connection's health.
  */
 import { randomBytes } from 'node:crypto';
 import { TRPCError } from '@trpc/server';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { intercom } from '../connectors/intercom/definition.js';
 import { linear } from '../connectors/linear/definition.js';
 import { LINEAR_SANDBOX_ORGANIZATION as ORG } from '../connectors/linear/sandbox-profile.js';
 import type { ConnectorDefinition, OAuthSpec } from '../connectors/types.js';
@@ -20,47 +23,57 @@ const db = useTestDatabase();
 const logs = captureLogs();
 
 const CLIENT = { clientId: 'plugboard-check-it', clientSecret: `check-client-secret-${randomBytes(12).toString('hex')}` };
-const definition = linear as ConnectorDefinition & { oauth: OAuthSpec<string> };
+const withOAuth = (d: unknown) => d as ConnectorDefinition & { oauth: OAuthSpec<string> };
+const definitions = { linear: withOAuth(linear), intercom: withOAuth(intercom) };
 
 let sandbox: OAuthSandbox;
+let intercomSandbox: OAuthSandbox;
 
 beforeAll(async () => {
-  sandbox = (await definition.oauth.sandbox?.(CLIENT)) as OAuthSandbox;
+  sandbox = (await definitions.linear.oauth.sandbox?.(CLIENT)) as OAuthSandbox;
+  intercomSandbox = (await definitions.intercom.oauth.sandbox?.(CLIENT)) as OAuthSandbox;
 });
 afterAll(async () => {
   await sandbox?.close();
+  await intercomSandbox?.close();
 });
-beforeEach(() => sandbox.reset());
+beforeEach(() => {
+  sandbox.reset();
+  intercomSandbox.reset();
+});
 afterEach(() => {
   const text = logs.text();
-  for (const secret of [CLIENT.clientSecret, ...sandbox.tokens().map((t) => t.token)]) {
+  for (const secret of [CLIENT.clientSecret, ...[...sandbox.tokens(), ...intercomSandbox.tokens()].map((t) => t.token)]) {
     expect(text.includes(secret), 'a token or client secret reached the log').toBe(false);
   }
 });
 
+/** Test services whose Linear and Intercom clients are the sandboxes, resolved as `npm start` resolves them. */
 function servicesWithSandbox(): AppServices {
   const base = testServices(db.orm, logs.logger, { OAUTH_HTTP_TIMEOUT_MS: '5000' });
   const oauth = new Map(base.oauth);
-  oauth.set('linear', resolveOAuthConfig(definition, base.env, { client: CLIENT, server: sandbox }));
+  oauth.set('linear', resolveOAuthConfig(definitions.linear, base.env, { client: CLIENT, server: sandbox }));
+  oauth.set('intercom', resolveOAuthConfig(definitions.intercom, base.env, { client: CLIENT, server: intercomSandbox }));
   return { ...base, oauth };
 }
 
 type Caller = ReturnType<typeof callerFor>;
 
-/** Connect → approve at the sandbox's consent page → exchange: a live Linear connection. */
-async function connectLinear(caller: Caller): Promise<void> {
-  const authorizeUrl = (await caller.linear.connect()).authorizeUrl;
+/** Connect → approve at the sandbox's consent page → exchange: a live connection. */
+async function connect(caller: Caller, connector: 'linear' | 'intercom' = 'linear'): Promise<void> {
+  const authorizeUrl = new URL((await caller[connector].connect()).authorizeUrl);
   const html = await (await fetch(authorizeUrl)).text();
   const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const answer = await fetch(`${sandbox.url}/oauth/authorize/decision`, {
+  const answer = await fetch(`${authorizeUrl.origin}${authorizeUrl.pathname}/decision`, {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ consent, decision: 'approve' }),
   });
   const back = new URL(answer.headers.get('location') ?? '');
-  await caller.linear.exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
+  await caller[connector].exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
 }
+const connectLinear = (caller: Caller) => connect(caller, 'linear');
 
 async function rejection(call: Promise<unknown>): Promise<TRPCError> {
   const error = await call.then(
@@ -160,5 +173,26 @@ describe('check: an on-demand health check of the connection', () => {
     // A member still sees the status.
     expect(await callerFor(services, member).linear.status()).toMatchObject({ health: 'healthy' });
     expect(tokenCalls()).toEqual([200]);
+  });
+
+  it('a token that never expires (Intercom) is checked with an identity call; a revoked one needs a reconnect', async () => {
+    const services = servicesWithSandbox();
+    const { session } = await signedInUser(services, 'admin');
+    const caller = callerFor(services, session);
+    await connect(caller, 'intercom');
+    const identityCalls = () => intercomSandbox.log.filter((r) => r.path === '/me').map((r) => r.status);
+    expect(identityCalls()).toEqual([200]);
+
+    expect(await caller.intercom.check()).toMatchObject({ health: 'healthy', expiresAt: null });
+    expect(identityCalls()).toEqual([200, 200]);
+    expect(intercomSandbox.log.filter((r) => r.path === '/auth/eagle/token')).toHaveLength(1);
+
+    const token = (await services.secrets.get(session.tenantId, 'INTERCOM_ACCESS_TOKEN'))?.reveal() ?? '';
+    const revoked = await fetch(`${intercomSandbox.url}/auth/uninstall`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    expect(revoked.status).toBe(200);
+
+    expect(await caller.intercom.check()).toMatchObject({ health: 'needs_reconnect', healthReason: 'identity_rejected' });
+    expect(identityCalls()).toEqual([200, 200, 401]);
+    expect((await caller.catalog.get({ id: 'intercom' })).status).toBe('needs_reconnect');
   });
 });
