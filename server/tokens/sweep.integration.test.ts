@@ -33,8 +33,9 @@ const accessPerGrant = () => {
 
 describe('sweep', () => {
   it('refreshes every due connection once, with two sweepers running at the same time', async () => {
-    const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const other = servicesWithLinear(db, logs.logger, sandbox, LIFE);
+    // A lease longer than the pass, so a slow machine never lets one run out mid-pass.
+    const services = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' });
+    const other = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' });
     for (let i = 0; i < 6; i += 1) await connectLinear(services, sandbox);
     await sleep(2_150);
 
