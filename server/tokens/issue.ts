@@ -81,8 +81,10 @@ export async function issueToken(services: AppServices, scope: GrantScope, log: 
     if (!token) throw new NotConnectedError();
     const refreshPoint = row.expiresAt ? row.expiresAt.getTime() - env.TOKEN_REFRESH_MARGIN_SECONDS * 1000 : Infinity;
     entry = { version: row.tokenVersion, token, tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer', validUntil: Math.min(Date.now() + MAX_CACHE_SECONDS * 1000, refreshPoint) };
-    // Only worth keeping if it is still valid a moment from now (a token past its refresh point is refreshed next call).
-    if (entry.validUntil > Date.now()) cache.set(key, entry);
+    // Only worth keeping if it is still valid a moment from now (a token past its refresh point
+    // is refreshed next call), and never while a change is under way: the key may be ahead of
+    // the version read.
+    if (entry.validUntil > Date.now() && !row.changeInProgress) cache.set(key, entry);
   }
   return {
     accessToken: entry.token,
