@@ -167,6 +167,23 @@ describe('tokens', () => {
     expect(tokenCalls().slice(before).map((r) => r.status)).toEqual([200]);
   });
 
+  it('an expired token the provider cannot refresh just now is a 503 token_unavailable with Retry-After', async () => {
+    const { key } = await world.serviceKey();
+    const tenant = await world.connectedTenant();
+    const first = await json(await world.call(path('linear', tenant.slug), { key }));
+    await sleep(Date.parse(first.expiresAt as string) - Date.now() + 50);
+    world.sandbox.faults.next('token', { status: 500 });
+
+    const refused = await world.call(path('linear', tenant.slug), { key });
+    expect(refused.status).toBe(503);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(await json(refused)).toEqual({
+      error: 'token_unavailable',
+      message: 'The provider could not refresh the token just now. Try again after Retry-After seconds.',
+    });
+    expect(tokenCalls().at(-1)?.status).toBe(500);
+  });
+
   it('after the grant is revoked at the provider, a forced refresh answers 409 needs_reconnect (invalid_grant)', async () => {
     const { key } = await world.serviceKey();
     const tenant = await world.connectedTenant();
