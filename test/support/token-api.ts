@@ -19,6 +19,8 @@ export interface TokenApiWorld {
   readonly client: { clientId: string; clientSecret: string };
   /** A new tenant with an admin, connected to Linear over HTTP. */
   connectedTenant(): Promise<{ id: string; slug: string }>;
+  /** Connects Linear for an existing tenant, through a new admin of it. */
+  connect(tenantSlug: string): Promise<void>;
   /** A new tenant with nothing connected. */
   tenant(): Promise<{ id: string; slug: string }>;
   /** A new service key (the plaintext, as `service-key:create` prints it once). */
@@ -81,7 +83,11 @@ export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions
     },
     async connectedTenant() {
       const tenant = await world.tenant();
-      const user = await makeUser(db.orm.em.fork(), tenant.slug, 'admin');
+      await world.connect(tenant.slug);
+      return tenant;
+    },
+    async connect(tenantSlug) {
+      const user = await makeUser(db.orm.em.fork(), tenantSlug, 'admin');
       const signIn = await fetch(`${app.base}/api/trpc/auth.signIn`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
@@ -102,7 +108,6 @@ export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions
       const code = back.searchParams.get('code') ?? '';
       keys.push(code);
       expect(await trpc('linear.exchange', cookie, { code, state: back.searchParams.get('state') })).toMatchObject({ success: true });
-      return tenant;
     },
     async serviceKey(name = `svc-${randomBytes(4).toString('hex')}`) {
       const created = await createServiceKey(db.orm.em.fork(), name);
