@@ -8,7 +8,7 @@
  * with `Authorization: Bearer <service key>`. Every answer is JSON with `Cache-Control: no-store`;
  * every error is `{ error, message }` (plus `reason` for 409) and never carries a secret.
  */
-import express, { type Request, type Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 import { findTenant } from '../auth/accounts.js';
 import { authenticateServiceKey, type ServiceCaller } from '../auth/service-keys.js';
 import { getConnector, isConnectorId, type ConnectorId } from '../connectors/registry.js';
@@ -183,5 +183,13 @@ export function tokenApiRouter(services: AppServices) {
   router.all('/connections/:connector/token', (req, res) => void token(req, res));
   router.all('/connections/:connector/token/refresh', (req, res) => void refresh(req, res));
   router.all('*', (_req, res) => sendRefusal(res, new ApiRefusal(404, 'not_found', 'No such endpoint. See docs/api.md.')));
+  // What Express refuses before a handler runs (a path that is not valid percent-encoding) is
+  // the client's mistake: the API's own 400, not the app's error page.
+  router.use((error: unknown, req: Request, res: Response, next: NextFunction) => {
+    const status = (error as { status?: unknown } | null)?.status;
+    if (typeof status !== 'number' || status < 400 || status >= 500 || res.headersSent) return next(error);
+    logger.info({ requestId: req.id, status: 400 }, 'token API request refused');
+    sendRefusal(res, new ApiRefusal(400, 'invalid_request', 'The request could not be understood.'));
+  });
   return router;
 }

@@ -107,6 +107,13 @@ describe('requests the API refuses', () => {
     }
   });
 
+  it('a path that is not valid percent-encoding is a JSON 400, not an error page', async () => {
+    const { key } = await world.serviceKey();
+    const response = await world.call('/api/v1/connections/%E0%A4%A/token?tenant=acme', { key });
+    expect(response.status).toBe(400);
+    expect(await json(response)).toEqual({ error: 'invalid_request', message: 'The request could not be understood.' });
+  });
+
   it('an unknown path under /api/v1 is a JSON 404', async () => {
     const { key } = await world.serviceKey();
     const response = await world.call('/api/v1/connections', { key });
