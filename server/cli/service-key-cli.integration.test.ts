@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../test/support/database.js';
 import { authenticateServiceKey, hashServiceKey } from '../auth/service-keys.js';
@@ -101,4 +103,23 @@ describe('service-key commands', () => {
     const unknownJson = await cli('service-key:revoke', '--name', 'no-such-key', '--json');
     expect(JSON.parse(unknownJson.err)).toEqual({ error: 'No service key named "no-such-key".' });
   });
+});
+
+describe('service-key commands as a process (npm run cli)', () => {
+  const run = (...args: string[]) =>
+    promisify(execFile)('node_modules/.bin/tsx', ['server/cli/main.ts', ...args], { env: { ...process.env } }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+
+  it('create --json prints a working key; revoke of an unknown name exits 1', async () => {
+    const created = await run('service-key:create', '--name', 'from-a-process', '--json');
+    expect(created.code, created.stderr).toBe(0);
+    const { key } = JSON.parse(created.stdout) as { key: string };
+    expect(await authenticate(key)).toMatchObject({ name: 'from-a-process' });
+
+    const unknown = await run('service-key:revoke', '--name', 'never-created');
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('No service key named "never-created".');
+  }, 60_000);
 });
