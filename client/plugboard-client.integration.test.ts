@@ -2,11 +2,12 @@
  * The typed client against the real app (same world as the token API's tests: real HTTP, real
  * database, Linear connected through the sandbox with 2-second tokens).
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import { useTestDatabase } from '../test/support/database.js';
 import { useTokenApiWorld } from '../test/support/token-api.js';
 import { LINEAR_SANDBOX_ORGANIZATION as ORG } from '../server/connectors/linear/sandbox-profile.js';
-import { createPlugboardClient, PlugboardError, type PlugboardToken } from './plugboard-client.js';
+import type { TokenAnswer, TokenApiErrorCode } from '../server/token-api/router.js';
+import { createPlugboardClient, PlugboardError, type PlugboardErrorCode, type PlugboardToken } from './plugboard-client.js';
 
 const LIMIT = 6;
 const db = useTestDatabase();
@@ -30,6 +31,11 @@ async function refusal(call: Promise<unknown>): Promise<PlugboardError> {
 }
 
 describe('createPlugboardClient', () => {
+  it('its types are the server\'s (the client imports nothing, so the compiler checks them here)', () => {
+    expectTypeOf<PlugboardToken>().toEqualTypeOf<TokenAnswer>();
+    expectTypeOf<TokenApiErrorCode>().toExtend<PlugboardErrorCode>();
+  });
+
   it('getToken answers the connection\'s token, typed; refreshToken a new one', async () => {
     const tenant = await world.connectedTenant();
     const seen: string[] = [];

@@ -40,7 +40,8 @@ export interface TokenApiWorldOptions {
 export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions = {}): TokenApiWorld {
   const client = { clientId: 'plugboard-token-api-it', clientSecret: `token-api-client-secret-${randomBytes(12).toString('hex')}` };
   let sandbox: OAuthSandbox | undefined;
-  const keys: string[] = [];
+  /** Codes and service keys handed out here: secrets a log line must never contain. */
+  const seen: string[] = [];
   beforeAll(async () => {
     sandbox = await startOAuthSandbox(
       { ...linearSandboxProfile, accessTokenTtlSeconds: options.accessTokenTtlSeconds ?? linearSandboxProfile.accessTokenTtlSeconds },
@@ -106,12 +107,12 @@ export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions
       });
       const back = new URL(decision.headers.get('location') ?? '');
       const code = back.searchParams.get('code') ?? '';
-      keys.push(code);
+      seen.push(code);
       expect(await trpc('linear.exchange', cookie, { code, state: back.searchParams.get('state') })).toMatchObject({ success: true });
     },
     async serviceKey(name = `svc-${randomBytes(4).toString('hex')}`) {
       const created = await createServiceKey(db.orm.em.fork(), name);
-      keys.push(created.key.reveal());
+      seen.push(created.key.reveal());
       return { key: created.key.reveal(), name: created.name, id: created.id };
     },
     call(path, { key, method, refresh } = {}) {
@@ -121,7 +122,7 @@ export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions
         headers: key ? { authorization: `Bearer ${key}` } : {},
       });
     },
-    secrets: () => [client.clientSecret, ...keys, ...world.sandbox.tokens().map((t) => t.token)],
+    secrets: () => [client.clientSecret, ...seen, ...world.sandbox.tokens().map((t) => t.token)],
   };
   return world;
 }
