@@ -37,6 +37,57 @@ export interface TokenApiWorldOptions {
   env?: Record<string, string>;
 }
 
+/**
+ * Connects `connector` for an existing tenant the way an admin does, over HTTP: a new admin signs
+ * in, `<connector>.connect`, Approve on the sandbox's consent page, `<connector>.exchange`.
+ * Answers the authorization code (a secret for log checks).
+ */
+export async function connectOverHttp(options: {
+  db: TestDatabase;
+  base: string;
+  sandbox: OAuthSandbox;
+  connector: string;
+  tenantSlug: string;
+}): Promise<string> {
+  const { db, base, sandbox, connector, tenantSlug } = options;
+  const user = await makeUser(db.orm.em.fork(), tenantSlug, 'admin');
+  const signIn = await fetch(`${base}/api/trpc/auth.signIn`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: user.email, password: TEST_PASSWORD }),
+  });
+  expect(signIn.status).toBe(200);
+  const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+  async function trpc(procedure: string, input?: unknown): Promise<unknown> {
+    const response = await fetch(`${base}/api/trpc/${connector}.${procedure}`, {
+      method: 'POST',
+      headers: { cookie, ...(input === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: input === undefined ? undefined : JSON.stringify(input),
+    });
+    const body = (await response.json()) as { result?: { data: unknown } };
+    expect(response.status, `${connector}.${procedure}: ${JSON.stringify(body)}`).toBe(200);
+    return body.result?.data;
+  }
+  const { authorizeUrl } = (await trpc('connect')) as { authorizeUrl: string };
+  const consentPage = await (await fetch(authorizeUrl)).text();
+  const consent = /name="consent" value="([^"]+)"/.exec(consentPage)?.[1] ?? '';
+  const decisionUrl = new URL(authorizeUrl);
+  decisionUrl.pathname = `${decisionUrl.pathname}/decision`;
+  decisionUrl.search = '';
+  const decision = await fetch(decisionUrl, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ consent, decision: 'approve' }),
+  });
+  expect(decision.status).toBe(302);
+  const back = new URL(decision.headers.get('location') ?? '');
+  const code = back.searchParams.get('code') ?? '';
+  expect(await trpc('exchange', { code, state: back.searchParams.get('state') })).toMatchObject({ success: true });
+  expect(sandbox.log.some((r) => r.path === decisionUrl.pathname)).toBe(true);
+  return code;
+}
+
 export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions = {}): TokenApiWorld {
   const client = { clientId: 'plugboard-token-api-it', clientSecret: `token-api-client-secret-${randomBytes(12).toString('hex')}` };
   let sandbox: OAuthSandbox | undefined;
@@ -60,17 +111,6 @@ export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions
     ...options.env,
   }));
 
-  async function trpc(path: string, cookie: string, input?: unknown): Promise<unknown> {
-    const response = await fetch(`${app.base}/api/trpc/${path}`, {
-      method: 'POST',
-      headers: { cookie, ...(input === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: input === undefined ? undefined : JSON.stringify(input),
-    });
-    const body = (await response.json()) as { result?: { data: unknown } };
-    expect(response.status, `${path}: ${JSON.stringify(body)}`).toBe(200);
-    return body.result?.data;
-  }
-
   const world: TokenApiWorld = {
     app,
     get sandbox() {
@@ -88,27 +128,7 @@ export function useTokenApiWorld(db: TestDatabase, options: TokenApiWorldOptions
       return tenant;
     },
     async connect(tenantSlug) {
-      const user = await makeUser(db.orm.em.fork(), tenantSlug, 'admin');
-      const signIn = await fetch(`${app.base}/api/trpc/auth.signIn`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ email: user.email, password: TEST_PASSWORD }),
-      });
-      expect(signIn.status).toBe(200);
-      const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
-      const { authorizeUrl } = (await trpc('linear.connect', cookie)) as { authorizeUrl: string };
-      const consentPage = await (await fetch(authorizeUrl)).text();
-      const consent = /name="consent" value="([^"]+)"/.exec(consentPage)?.[1] ?? '';
-      const decision = await fetch(`${world.sandbox.url}/oauth/authorize/decision`, {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ consent, decision: 'approve' }),
-      });
-      const back = new URL(decision.headers.get('location') ?? '');
-      const code = back.searchParams.get('code') ?? '';
-      seen.push(code);
-      expect(await trpc('linear.exchange', cookie, { code, state: back.searchParams.get('state') })).toMatchObject({ success: true });
+      seen.push(await connectOverHttp({ db, base: app.base, sandbox: world.sandbox, connector: 'linear', tenantSlug }));
     },
     async serviceKey(name = `svc-${randomBytes(4).toString('hex')}`) {
       const created = await createServiceKey(db.orm.em.fork(), name);
