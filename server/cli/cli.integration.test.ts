@@ -225,13 +225,6 @@ describe('cli', () => {
       ['LINEAR_TOKEN_TYPE', false],
       ['LINEAR_EXPIRES_AT', false],
       ['LINEAR_SCOPES', false],
-      ['JIRA_ACCESS_TOKEN', false],
-      ['JIRA_REFRESH_TOKEN', false],
-      ['JIRA_TOKEN_TYPE', false],
-      ['JIRA_EXPIRES_AT', false],
-      ['JIRA_SCOPES', false],
-      ['JIRA_CLOUD_ID', false],
-      ['JIRA_SITE_URL', false],
     ]);
 
     // Store through the same services the app uses, then check again.
