@@ -103,7 +103,7 @@ export const envSchema = z
     TOKEN_REFRESH_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     TOKEN_REFRESH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
     TOKEN_REFRESH_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
-    TOKEN_VERIFY_INTERVAL_HOURS: z.coerce.number().min(0.001).max(24 * 30).default(24),
+    TOKEN_VERIFY_INTERVAL_HOURS: z.coerce.number().min(0.0001).max(24 * 30).default(24),
     TOKEN_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
     PROVIDER_ORIGIN_OVERRIDES: originOverrides,
     INTERCOM_OAUTH_URL: unsetIfEmpty(httpUrl),

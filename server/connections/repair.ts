@@ -88,11 +88,14 @@ async function repairUnderLock(
   if (stored && !(target && stored.equals(target)) && !(await isKnownToken(services, scope, unfinished, stored))) {
     await adoptStrayToken(services, tx, scope, stored, log);
   }
+  const keyChanges = Boolean(target ? !(stored && stored.equals(target)) : stored);
   if (target && !(stored && stored.equals(target))) {
     await secrets.save(scope.tenantId, keys.accessToken, target);
   } else if (!target && stored) {
     await secrets.delete(scope.tenantId, [keys.accessToken]);
   }
+  // Whoever cached the token the key held must read it again (server/tokens/cache.ts).
+  if (installation && keyChanges) tx.assign(installation, { tokenVersion: installation.tokenVersion + 1 });
   if (keys.refreshToken) {
     // The connection's refresh token is its grant's, or none.
     const desiredRefresh = desired ? await secrets.getGrantToken(scope.tenantId, grantRefreshKey(desired.secretKey)) : null;

@@ -60,3 +60,31 @@ describe('Intercom endpoints per region', () => {
     expect(() => config.endpointsFor({ appHost: 'app', apiHost: 'a@b' })).toThrow(TemplateError);
   });
 });
+
+describe('a sandbox stands in for every host of the provider', () => {
+  const sandbox = { client: { clientId: 'sbx', clientSecret: 'sbx-secret' }, server: { oauthUrl: 'http://127.0.0.1:4999/oauth', apiUrl: 'http://127.0.0.1:4999', close: async () => {} } };
+
+  it('a templated authorization host (Intercom, any region): each endpoint keeps its path on the sandbox, and only the sandbox may receive the form', () => {
+    const config = resolveOAuthConfig(definition, envOf(), sandbox);
+    expect(config.authorizeOrigins).toEqual(['http://127.0.0.1:4999']);
+    for (const region of ['us', 'eu']) {
+      expect(forConnection(config, { region })).toMatchObject({
+        authorizeUrl: 'http://127.0.0.1:4999/oauth',
+        tokenUrl: 'http://127.0.0.1:4999/auth/eagle/token',
+        apiUrl: 'http://127.0.0.1:4999',
+        loopbackHttp: true,
+      });
+    }
+  });
+
+  it('an authorization server on another host than the API (Atlassian)', () => {
+    const jira = oauthConnectors.find((c) => c.id === 'jira')!;
+    const config = resolveOAuthConfig(jira, envOf(), sandbox);
+    expect(config).toMatchObject({
+      authorizeUrl: 'http://127.0.0.1:4999/authorize',
+      tokenUrl: 'http://127.0.0.1:4999/oauth/token',
+      apiUrl: 'http://127.0.0.1:4999',
+      authorizeOrigins: ['http://127.0.0.1:4999'],
+    });
+  });
+});

@@ -130,8 +130,10 @@ export function resolveOAuthConfig(
       if (!(error instanceof TemplateError)) throw error;
     }
   }
-  const templatedAuthorize = !authorizeOverride && isTemplate(oauth.endpoints.authorize);
-  const authorizeOrigins = templatedAuthorize
+  const templatedAuthorize = !authorizeOverride && !sandboxOrigin && isTemplate(oauth.endpoints.authorize);
+  const authorizeOrigins = sandboxOrigin
+    ? [sandboxOrigin]
+    : templatedAuthorize
     ? [`${templateShape(oauth.endpoints.authorize).scheme}://*${templateShape(oauth.endpoints.authorize).suffix}`, ...overrides.values()]
     : [new URL(endpoints.authorizeUrl).origin];
   return {

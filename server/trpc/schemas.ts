@@ -16,7 +16,8 @@ export const sessionUserOutput = z.object({
   tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
 });
 
-export const connectorStatus = z.enum(['connected', 'not_connected', 'disconnected', 'coming_soon']);
+/** `needs_reconnect`: connected, but the provider no longer accepts the stored authorization. */
+export const connectorStatus = z.enum(['connected', 'needs_reconnect', 'not_connected', 'disconnected', 'coming_soon']);
 
 export const catalogEntry = z.object({
   id: z.string(),
