@@ -32,7 +32,7 @@ export async function repairConnection(
   options: RepairOptions = {},
 ): Promise<'repaired' | 'busy'> {
   const work = (tx: EntityManager) => repairUnderLock(services, tx, scope, log, options);
-  let keyChanged = false;
+  let keyChanged: boolean;
   if (options.tryOnly) {
     const result = await tryWithConnectionLock(services.orm, scope.tenantId, scope.connector, work);
     if (!result.acquired) return 'busy';
