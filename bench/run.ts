@@ -8,8 +8,11 @@
  *   - sign-in: scrypt verification plus the session insert
  *   - under attack: a signed-in `intercom.status` over HTTP while 32 clients send bad sign-ins
  *     continuously (the password-hashing cap keeps a core for everything else)
+ *   - the token API: a service's GET for a Linear token, one at a time and from 16 clients, beside
+ *     a bare node:http server answering the same JSON, and the SSM reads per 1,000 requests
+ *     (against the loopback SSM endpoint unless SECRETS_BACKEND is set)
  * Knobs (benchmark only): BENCH_ITERATIONS, BENCH_FLOWS, BENCH_ATTACKERS, BENCH_ATTACK_SECONDS,
- * BENCH_DATA_DIR, BENCH_EMBEDDED_PG_PORT. The HTTP section needs `npx remix build` first.
+ * BENCH_TOKEN_REQUESTS, BENCH_TOKEN_CLIENTS, BENCH_DATA_DIR, BENCH_EMBEDDED_PG_PORT. The HTTP section needs `npx remix build` first.
  */
 import { existsSync } from 'node:fs';
 import { createServer, request, type Agent } from 'node:http';
@@ -24,7 +27,9 @@ import { createHttpApp } from '../server/http/app.js';
 import { createLogger } from '../server/logger.js';
 import { createTenant, createUser } from '../server/auth/accounts.js';
 import { signIn } from '../server/auth/sessions.js';
+import { createServiceKey } from '../server/auth/service-keys.js';
 import { createContextInner } from '../server/trpc/context.js';
+import { startSsmEndpoint } from '../test/support/ssm-endpoint.js';
 import { createCaller } from '../server/trpc/router.js';
 
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -33,6 +38,8 @@ const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 2000);
 const FLOWS = Number(process.env.BENCH_FLOWS ?? 100);
 const ATTACKERS = Number(process.env.BENCH_ATTACKERS ?? 32);
 const ATTACK_SECONDS = Number(process.env.BENCH_ATTACK_SECONDS ?? 10);
+const TOKEN_REQUESTS = Number(process.env.BENCH_TOKEN_REQUESTS ?? 1000);
+const TOKEN_CLIENTS = Number(process.env.BENCH_TOKEN_CLIENTS ?? 16);
 
 function summary(name: string, samples: number[]): string {
   const sorted = [...samples].sort((a, b) => a - b);
@@ -76,6 +83,37 @@ function http(url: URL, options: { method?: string; body?: string; headers?: Rec
   });
 }
 
+/** The sandbox's consent page, approved as a browser would: its form carries a consent id. */
+async function approveAtSandbox(authorizeUrl: string): Promise<{ code: string; state: string }> {
+  const page = await (await fetch(authorizeUrl)).text();
+  const consent = /name="consent" value="([^"]+)"/.exec(page)?.[1] ?? '';
+  const decisionUrl = new URL(authorizeUrl);
+  decisionUrl.pathname = `${decisionUrl.pathname}/decision`;
+  decisionUrl.search = '';
+  const decision = await fetch(decisionUrl, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ consent, decision: 'approve' }),
+  });
+  const back = new URL(decision.headers.get('location')!);
+  return { code: back.searchParams.get('code')!, state: back.searchParams.get('state')! };
+}
+
+// Unless a secret backend is configured, SSM it is: the loopback SSM-protocol endpoint counts
+// the reads the token API makes (SSM's default quota is 40 a second per account).
+const ssm = process.env.SECRETS_BACKEND ? null : await startSsmEndpoint();
+if (ssm) {
+  // The AWS SDK reads its credentials from the process environment.
+  Object.assign(process.env, {
+    SECRETS_BACKEND: 'ssm',
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'bench',
+    AWS_SECRET_ACCESS_KEY: 'bench',
+  });
+}
+
 // The HTTP server listens first: APP_URL must be the origin the requests come from.
 const server = createServer();
 server.listen(0, '127.0.0.1');
@@ -88,8 +126,9 @@ const env = parseEnv({
   DATA_DIR: process.env.BENCH_DATA_DIR ?? '.data/bench',
   EMBEDDED_PG_PORT: process.env.BENCH_EMBEDDED_PG_PORT ?? '54369',
   LOG_LEVEL: 'silent',
+  TOKEN_API_RATE_LIMIT_PER_MINUTE: '1000000',
 });
-const booted = await boot(env, createLogger({ level: 'silent' }), { sandboxes: true, poolMax: 10 });
+const booted = await boot(env, createLogger({ level: process.env.BENCH_LOG_LEVEL === 'error' ? 'error' : 'silent' }), { sandboxes: true, poolMax: 10 });
 const { services } = booted;
 const rssStart = process.memoryUsage().rss;
 
@@ -108,19 +147,10 @@ try {
 
   const flowSamples: number[] = [];
   const callbackSamples: number[] = [];
-  const config = services.oauth.get('intercom')!;
   for (let i = 0; i < FLOWS; i++) {
     await time(flowSamples, async () => {
       const { authorizeUrl } = await caller.intercom.connect();
-      const state = new URL(authorizeUrl).searchParams.get('state')!;
-      // The sandbox's consent form, as a browser would submit it.
-      const decision = await fetch(new URL('/oauth/decision', config.authorizeUrl), {
-        method: 'POST',
-        redirect: 'manual',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ client_id: config.clientId!, state, redirect_uri: config.redirectUri, decision: 'approve' }),
-      });
-      const code = new URL(decision.headers.get('location')!).searchParams.get('code')!;
+      const { code, state } = await approveAtSandbox(authorizeUrl);
       await time(callbackSamples, () => caller.intercom.exchange({ code, state }));
       if (i < FLOWS - 1) await caller.intercom.disconnect();
     });
@@ -156,6 +186,45 @@ try {
   const quietSamples: number[] = [];
   for (let i = 0; i < 200; i++) await time(quietSamples, readStatus);
 
+  // The token API: a Linear connection (through its sandbox), a service key, then requests one
+  // at a time and TOKEN_CLIENTS at once, beside a bare node:http server answering the same JSON.
+  const linear = await caller.linear.connect();
+  await caller.linear.exchange(await approveAtSandbox(linear.authorizeUrl));
+  const { key } = await createServiceKey(services.orm.em.fork(), `bench-${Date.now()}`);
+  const tokenUrl = new URL(`/api/v1/connections/linear/token?tenant=${slug}`, base);
+  const auth = { authorization: `Bearer ${key.reveal()}` };
+  const getToken = async () => {
+    const reply = await http(tokenUrl, { headers: auth });
+    if (reply.status !== 200) throw new Error(`token API answered ${reply.status}`);
+    return reply.body;
+  };
+  const readsBefore = ssm?.requestsFor('GetParameter').length ?? 0;
+  const answer = await getToken();
+  const bare = createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(answer));
+  bare.listen(0, '127.0.0.1');
+  await new Promise((resolve) => bare.once('listening', resolve));
+  const bareUrl = new URL(`http://127.0.0.1:${(bare.address() as AddressInfo).port}/`);
+  const tokenSamples: number[] = [];
+  for (let i = 0; i < TOKEN_REQUESTS; i++) await time(tokenSamples, getToken);
+  const throughput = async (fn: () => Promise<unknown>) => {
+    let done = 0;
+    const started = performance.now();
+    await Promise.all(Array.from({ length: TOKEN_CLIENTS }, async () => {
+      while (performance.now() - started < 3000) {
+        await fn();
+        done += 1;
+      }
+    }));
+    return { done, perSecond: done / ((performance.now() - started) / 1000) };
+  };
+  const tokenThroughput = await throughput(getToken);
+  const ssmReads = (ssm?.requestsFor('GetParameter').length ?? 0) - readsBefore;
+  const tokenRequests = 1 + TOKEN_REQUESTS + tokenThroughput.done;
+  const bareSamples: number[] = [];
+  for (let i = 0; i < TOKEN_REQUESTS; i++) await time(bareSamples, () => http(bareUrl, {}));
+  const bareThroughput = await throughput(() => http(bareUrl, {}));
+  bare.close();
+
   const attackStatuses = new Map<number, number>();
   const deadline = Date.now() + ATTACK_SECONDS * 1000;
   let attempt = 0;
@@ -186,6 +255,16 @@ try {
   console.log(summary('OAuth callback (exchange) alone', callbackSamples));
   console.log(summary('sign-in (scrypt + session insert)', signInSamples));
   console.log(summary('HTTP intercom.status, quiet', quietSamples));
+  console.log(summary('HTTP token API (one at a time)', tokenSamples));
+  console.log(summary('  bare node:http, same JSON', bareSamples));
+  console.log(
+    `  token API with ${TOKEN_CLIENTS} clients: ${tokenThroughput.perSecond.toFixed(0)}/s (bare node:http: ${bareThroughput.perSecond.toFixed(0)}/s)`,
+  );
+  console.log(
+    ssm
+      ? `  SSM reads: ${ssmReads} for ${tokenRequests} token requests = ${((ssmReads / tokenRequests) * 1000).toFixed(2)} per 1,000`
+      : '  SSM reads: not counted (a secret backend is configured)',
+  );
   console.log(summary(`HTTP intercom.status, ${ATTACKERS} bad sign-ins`, attackSamples));
   console.log(
     `  bad sign-ins during ${ATTACK_SECONDS} s: ${[...attackStatuses].map(([status, n]) => `${n}x ${status}`).join(', ')}`,
@@ -197,5 +276,6 @@ try {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
   await booted.shutdown();
+  await ssm?.close();
 }
 process.exit(0);

@@ -149,12 +149,24 @@ async function expectConnectedState(page: Page, admin: TestUser): Promise<void> 
   await expect(head(page).getByText('Connected', { exact: true })).toBeVisible();
   await expect(head(page).getByText('Sandbox', { exact: true })).toBeVisible();
   await expect(connection(page).getByText(`Connected to ${WORKSPACE.name}`, { exact: true })).toBeVisible();
-  await expect(connection(page).getByRole('term')).toHaveText(['Workspace id', 'Workspace region', 'Connected by', 'Connected at']);
+  await expect(connection(page).getByRole('term')).toHaveText([
+    'Workspace id',
+    'Workspace region',
+    'Connected by',
+    'Connected at',
+    'Health',
+    'Token expires',
+    'Scopes',
+  ]);
+  // Intercom tokens never expire and Intercom reports no scopes (permissions live on the app).
   await expect(connection(page).getByRole('definition')).toHaveText([
     WORKSPACE.id,
     'United States (app.intercom.com)',
     admin.email,
     / UTC$/,
+    'Healthy',
+    'Does not expire',
+    'Not reported by Intercom',
   ]);
 }
 

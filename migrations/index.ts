@@ -9,6 +9,7 @@ import { Migration20261126024000 } from './Migration20261126024000.js';
 import { Migration20261126024806 } from './Migration20261126024806.js';
 import { Migration20261126035959 } from './Migration20261126035959.js';
 import { Migration20261126050647 } from './Migration20261126050647.js';
+import { Migration20261126052710 } from './Migration20261126052710.js';
 
 export const migrationsList = [
   { name: 'Migration20261125221311', class: Migration20261125221311 },
@@ -21,4 +22,5 @@ export const migrationsList = [
   { name: 'Migration20261126024806', class: Migration20261126024806 },
   { name: 'Migration20261126035959', class: Migration20261126035959 },
   { name: 'Migration20261126050647', class: Migration20261126050647 },
+  { name: 'Migration20261126052710', class: Migration20261126052710 },
 ];

@@ -98,6 +98,13 @@ export const envSchema = z
     PENDING_GRANT_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
     REVOKE_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
     REVOKE_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(1).max(30 * 86_400).default(48 * 3600),
+    // Token lifecycle (docs/decisions/014-token-lifecycle.md) and the token API.
+    TOKEN_REFRESH_MARGIN_SECONDS: z.coerce.number().int().min(0).max(3600).default(300),
+    TOKEN_REFRESH_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+    TOKEN_REFRESH_LEASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(120),
+    TOKEN_REFRESH_RETRY_BASE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    TOKEN_VERIFY_INTERVAL_HOURS: z.coerce.number().min(0.0001).max(24 * 30).default(24),
+    TOKEN_API_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(1200),
     PROVIDER_ORIGIN_OVERRIDES: originOverrides,
     INTERCOM_OAUTH_URL: unsetIfEmpty(httpUrl),
     INTERCOM_API_URL: unsetIfEmpty(httpUrl),

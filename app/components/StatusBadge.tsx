@@ -1,5 +1,6 @@
 const LABELS = {
   connected: 'Connected',
+  needs_reconnect: 'Reconnect needed',
   not_connected: 'Not connected',
   disconnected: 'Disconnected',
   coming_soon: 'Coming soon',
@@ -8,6 +9,7 @@ const LABELS = {
 
 export type BadgeStatus = keyof typeof LABELS;
 
+/** The state in words (never colour alone); the class only adds the colour. */
 export function StatusBadge({ status }: { status: BadgeStatus }) {
-  return <span className={`badge ${status.replace('_', '-')}`}>{LABELS[status]}</span>;
+  return <span className={`badge ${status.replaceAll('_', '-')}`}>{LABELS[status]}</span>;
 }

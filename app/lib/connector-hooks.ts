@@ -43,5 +43,25 @@ export function useConnectorDisconnect(connector: RoutedConnectorId) {
   );
 }
 
+/**
+ * "Check connection": the answer is the new status, so it replaces the cached one at once; the
+ * events (a health change is one) and the catalog's badge are refetched.
+ */
+export function useConnectorCheck(connector: RoutedConnectorId) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  return useMutation(
+    trpc[connector].check.mutationOptions({
+      onSuccess: (status) => queryClient.setQueryData(trpc[connector].status.queryKey(), status),
+      onSettled: async () => {
+        await Promise.all([
+          queryClient.invalidateQueries({ queryKey: trpc[connector].events.queryKey() }),
+          queryClient.invalidateQueries({ queryKey: trpc.catalog.list.queryKey() }),
+        ]);
+      },
+    }),
+  );
+}
+
 export const useIntercomStatus = (initialData?: ConnectorStatus) => useConnectorStatus('intercom', initialData);
 export const useIntercomDisconnect = () => useConnectorDisconnect('intercom');

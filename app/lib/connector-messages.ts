@@ -42,3 +42,88 @@ export function flowMessage(reason: string | null, name: string) {
   const entry = FLOW_MESSAGES[reason] ?? FLOW_MESSAGES.unknown!;
   return { tone: entry.tone, text: entry.text(name) };
 }
+
+/**
+ * A connection's health reason (server/tokens/health.ts) in plain words. The codes are ours or
+ * RFC 6749 §5.2's, never a provider's text; an unknown code still shows, so support can look it up.
+ */
+export const HEALTH_REASONS: Record<string, (name: string) => string> = {
+  invalid_grant: (name) => `${name} no longer accepts the stored authorization (it was revoked or expired).`,
+  identity_rejected: (name) => `${name} rejected the stored token when Plugboard checked it (access was removed or revoked).`,
+  expired: (name) => `The stored authorization expired and ${name} gave Plugboard no way to renew it.`,
+  invalid_scope: (name) => `${name} no longer grants the access Plugboard asked for.`,
+  unauthorized_client: (name) => `${name} no longer lets this app use the stored authorization.`,
+  invalid_client: (name) => `${name} did not accept Plugboard's app credentials (check the client id and secret on the server).`,
+  timeout: (name) => `${name} did not answer in time.`,
+  network: (name) => `${name} could not be reached.`,
+  rate_limited: (name) => `${name} asked Plugboard to slow down (too many requests).`,
+  malformed_response: (name) => `${name} sent an answer Plugboard could not read.`,
+  unexpected_answer: (name) => `${name} sent an answer Plugboard did not expect.`,
+  internal_error: () => 'Something went wrong on our side while renewing the token.',
+};
+
+export function healthReasonText(reason: string | null, name: string): string {
+  if (!reason) return `${name} did not say why.`;
+  const known = HEALTH_REASONS[reason];
+  if (known) return known(name);
+  const http = /^http_(\d{3})$/.exec(reason);
+  if (http) {
+    const status = Number(http[1]);
+    return status >= 500
+      ? `${name} had a server error (HTTP ${status}).`
+      : `${name} refused the stored authorization (HTTP ${status}).`;
+  }
+  return `${name} refused the stored authorization (reason: ${reason}).`;
+}
+
+/** The "Reconnect needed" banner's sentence. */
+export const needsReconnectText = (reason: string | null, name: string) =>
+  `${healthReasonText(reason, name)} Plugboard cannot use this connection until an admin reconnects it.`;
+
+/** Short words for a reason that may pass, to sit in brackets. */
+const PASSING_REASONS: Record<string, string> = {
+  timeout: 'it timed out',
+  network: 'it could not be reached',
+  rate_limited: 'too many requests',
+  malformed_response: 'an unreadable answer',
+  unexpected_answer: 'an unexpected answer',
+  invalid_client: "Plugboard's app credentials were refused",
+  unauthorized_client: 'the app is not allowed to refresh',
+  internal_error: 'an error on our side',
+};
+
+function passingReason(reason: string | null): string {
+  if (!reason) return 'no reason given';
+  const http = /^http_(\d{3})$/.exec(reason);
+  if (http) return Number(http[1]) >= 500 ? `a server error, HTTP ${http[1]}` : `HTTP ${http[1]}`;
+  return PASSING_REASONS[reason] ?? `reason: ${reason}`;
+}
+
+/** The notice while refreshes fail for a reason that may pass. */
+export const refreshFailingText = (reason: string | null, name: string) =>
+  `${name} did not answer the last refresh (${passingReason(reason)}); Plugboard keeps retrying.`;
+
+/** The activity list's "What" for each event action; health events add their reason in words. */
+export const EVENT_LABELS: Record<string, string> = {
+  connected: 'Connected',
+  reconnected: 'Reconnected',
+  disconnected: 'Disconnected',
+  revocation_failed: 'Revoking an old token failed; revoke it at the provider',
+  refresh_failing: 'Refreshing the token failed; retrying',
+  needs_reconnect: 'Reconnect needed',
+  recovered: 'Working again',
+};
+
+export function eventText(action: string, detail: string | null, name: string): string {
+  const label = EVENT_LABELS[action] ?? action;
+  if (action === 'refresh_failing') return `${label} (${passingReason(detail)})`;
+  if (action === 'needs_reconnect') return `${label}: ${healthReasonText(detail, name)}`;
+  return label;
+}
+
+/** What "Check connection" found, for the notice beside the button. */
+export function checkResultText(health: 'healthy' | 'refresh_failing' | 'needs_reconnect', name: string): string {
+  if (health === 'healthy') return `Checked just now: ${name} accepted the connection.`;
+  if (health === 'refresh_failing') return `Checked just now: ${name} did not answer; Plugboard keeps retrying.`;
+  return `Checked just now: ${name} no longer accepts the connection.`;
+}

@@ -5,16 +5,26 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from '@remix-run/node';
-import { Form, Link, useActionData, useLoaderData, useNavigate, useNavigation, useSearchParams } from '@remix-run/react';
+import {
+  Form,
+  Link,
+  useActionData,
+  useLoaderData,
+  useNavigate,
+  useNavigation,
+  useRevalidator,
+  useSearchParams,
+} from '@remix-run/react';
 import { Fragment, useEffect, useState, type FormEvent } from 'react';
 import { AppShell } from '~/components/AppShell';
 import { ConnectorIcon } from '~/components/ConnectorIcon';
 import { StatusBadge } from '~/components/StatusBadge';
-import { useConnectorDisconnect, useConnectorStatus } from '~/lib/connector-hooks';
-import { flowMessage } from '~/lib/connector-messages';
+import { useConnectorCheck, useConnectorDisconnect, useConnectorStatus } from '~/lib/connector-hooks';
+import { checkResultText, eventText, flowMessage, needsReconnectText, refreshFailingText } from '~/lib/connector-messages';
 import { callOrThrow, connectorCaller, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
 import { readForm } from '~/lib/form';
 import type { RoutedConnectorId } from '../../server/trpc/router';
+import type { ConnectionSettingView, ConnectorStatus } from '../../server/trpc/schemas';
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [
   { title: `${data?.connector.name ?? 'Integration'} · Plugboard` },
@@ -62,23 +72,97 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       await procedures.disconnect();
       return redirect(`/integrations/${id}?disconnected=true`);
     }
+    if (intent === 'check') {
+      // The loader runs after the action, so the page shows the recorded health; this says
+      // what the check itself found.
+      const status = await procedures.check();
+      return json({ message: null, fieldErrors: null, values: submitted, checked: status.health });
+    }
   } catch (error) {
     const failure = toFailure(error);
     // The submitted settings are plain values the admin typed (never secrets): kept so the form
     // shows them again beside their errors.
     return json(
-      { message: failure.message, fieldErrors: failure.fieldErrors ?? null, values: submitted },
+      { message: failure.message, fieldErrors: failure.fieldErrors ?? null, values: submitted, checked: null },
       { status: failure.status },
     );
   }
-  return json({ message: 'Unknown action.', fieldErrors: null, values: submitted }, { status: 400 });
+  return json({ message: 'Unknown action.', fieldErrors: null, values: submitted, checked: null }, { status: 400 });
 }
 
-const EVENT_LABELS: Record<string, string> = {
-  connected: 'Connected',
-  reconnected: 'Reconnected',
-  disconnected: 'Disconnected',
-  revocation_failed: 'Revoking an old token failed; revoke it at the provider',
+type ActionData = {
+  message: string | null;
+  fieldErrors: Record<string, string[] | undefined> | null;
+  values: Record<string, string>;
+  checked: ConnectorStatus['health'];
+};
+
+/** The Connect form: the connection's settings (prefilled with the live values) and one button. */
+function ConnectForm({
+  label,
+  settings,
+  actionData,
+  busy,
+}: {
+  label: string;
+  settings: ConnectionSettingView[];
+  actionData: ActionData | undefined;
+  busy: boolean;
+}) {
+  return (
+    <Form method="post" reloadDocument className={settings.length ? 'stack' : undefined}>
+      <input type="hidden" name="intent" value="connect" />
+      {settings.map((setting) => {
+        const error = actionData?.fieldErrors?.[setting.name]?.[0];
+        const value = actionData?.values?.[setting.name] ?? setting.value ?? undefined;
+        const fieldId = `setting-${setting.name}`;
+        const described = [error ? `${fieldId}-error` : null, setting.help ? `${fieldId}-help` : null].filter(Boolean).join(' ');
+        const common = {
+          id: fieldId,
+          name: setting.name,
+          defaultValue: value,
+          required: true,
+          'aria-invalid': error ? true : undefined,
+          'aria-describedby': described || undefined,
+        };
+        return (
+          <div key={setting.name}>
+            <label htmlFor={fieldId}>{setting.label}</label>
+            {setting.options ? (
+              <select {...common}>
+                {setting.options.map((o) => (
+                  <option key={o.value} value={o.value}>
+                    {o.label}
+                  </option>
+                ))}
+              </select>
+            ) : (
+              <input type="text" autoComplete="off" spellCheck={false} {...common} />
+            )}
+            {setting.help ? (
+              <p id={`${fieldId}-help`} className="tagline">
+                {setting.help}
+              </p>
+            ) : null}
+            {error ? (
+              <p id={`${fieldId}-error`} className="field-error">
+                {error}
+              </p>
+            ) : null}
+          </div>
+        );
+      })}
+      <button type="submit" disabled={busy}>
+        {label}
+      </button>
+    </Form>
+  );
+}
+
+const HEALTH_LABELS: Record<NonNullable<ConnectorStatus['health']>, string> = {
+  healthy: 'Healthy',
+  refresh_failing: 'Refresh failing, retrying',
+  needs_reconnect: 'Reconnect needed',
 };
 
 function formatDate(iso: string | null): string {
@@ -89,7 +173,7 @@ function formatDate(iso: string | null): string {
 export default function ConnectorPage() {
   const loaderData = useLoaderData<typeof loader>();
   const { user, isAdmin, connector, events } = loaderData;
-  const actionData = useActionData<typeof action>();
+  const actionData = useActionData<typeof action>() as ActionData | undefined;
   const [params] = useSearchParams();
   const navigation = useNavigation();
   const navigate = useNavigate();
@@ -100,11 +184,16 @@ export default function ConnectorPage() {
   const { data: liveStatus } = useConnectorStatus(id, loaderData.status, params.get('finishing') === 'true');
   const status = liveStatus ?? loaderData.status;
   const disconnectMutation = useConnectorDisconnect(id);
+  const checkMutation = useConnectorCheck(id);
+  const revalidator = useRevalidator();
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
 
   const confirming = params.get('confirm') === 'disconnect' && status.connected && isAdmin;
-  const busy = navigation.state === 'submitting' || disconnectMutation.isPending;
+  const busy = navigation.state === 'submitting' || disconnectMutation.isPending || checkMutation.isPending;
+  const needsReconnect = status.connected && status.health === 'needs_reconnect';
+  // What the last check found: from the mutation with JavaScript, from the action without.
+  const checked = checkMutation.isSuccess ? checkMutation.data.health : actionData?.checked;
   const notice = flowMessage(params.get('error'), connector.name);
 
   const onConfirmDisconnect = (event: FormEvent<HTMLFormElement>) => {
@@ -116,7 +205,15 @@ export default function ConnectorPage() {
     });
   };
 
-  const badge = status.state === 'not_configured' ? 'not_configured' : status.state;
+  const onCheck = (event: FormEvent<HTMLFormElement>) => {
+    if (!hydrated) return; // without JavaScript the form posts to the action
+    event.preventDefault();
+    disconnectMutation.reset();
+    // The loader's activity list gets the health event the check may have recorded.
+    checkMutation.mutate(undefined, { onSettled: () => revalidator.revalidate() });
+  };
+
+  const badge = needsReconnect ? 'needs_reconnect' : status.state;
 
   return (
     <AppShell user={user}>
@@ -172,6 +269,11 @@ export default function ConnectorPage() {
             {disconnectMutation.error.message}
           </p>
         ) : null}
+        {checkMutation.error ? (
+          <p className="alert error" role="alert">
+            {checkMutation.error.message}
+          </p>
+        ) : null}
 
         <section aria-labelledby="access-heading">
           <h2 id="access-heading">What {connector.name} shares with Plugboard</h2>
@@ -184,6 +286,22 @@ export default function ConnectorPage() {
 
         <section aria-labelledby="state-heading" className="stack">
           <h2 id="state-heading">Connection</h2>
+          {needsReconnect ? (
+            <div className="alert error stack" role="alert" aria-labelledby="reconnect-heading">
+              <h3 id="reconnect-heading">Reconnect needed</h3>
+              <p data-health-reason={status.healthReason ?? ''}>{needsReconnectText(status.healthReason, connector.name)}</p>
+              {isAdmin ? (
+                <ConnectForm label={`Reconnect ${connector.name}`} settings={status.settings} actionData={actionData} busy={busy} />
+              ) : (
+                <p>Ask an admin of {user.tenantName} to reconnect {connector.name}.</p>
+              )}
+            </div>
+          ) : null}
+          {status.connected && status.health === 'refresh_failing' ? (
+            <p className="alert warning" role="status" data-health-reason={status.healthReason ?? ''}>
+              {refreshFailingText(status.healthReason, connector.name)}
+            </p>
+          ) : null}
           {status.state === 'not_configured' ? (
             <p className="alert info">
               Not configured: set{' '}
@@ -227,6 +345,24 @@ export default function ConnectorPage() {
                 <dd>{status.connectedBy ?? 'a former user'}</dd>
                 <dt>Connected at</dt>
                 <dd>{formatDate(status.connectedAt)}</dd>
+                <dt>Health</dt>
+                <dd data-health={status.health ?? ''}>{HEALTH_LABELS[status.health ?? 'healthy']}</dd>
+                <dt>Token expires</dt>
+                <dd>{status.expiresAt ? formatDate(status.expiresAt) : 'Does not expire'}</dd>
+                <dt>Scopes</dt>
+                <dd>
+                  {status.scopes?.length ? (
+                    <ul className="scopes" aria-label="Granted scopes">
+                      {status.scopes.map((scope) => (
+                        <li key={scope}>
+                          <code>{scope}</code>
+                        </li>
+                      ))}
+                    </ul>
+                  ) : (
+                    `Not reported by ${connector.name}`
+                  )}
+                </dd>
               </dl>
             </>
           ) : null}
@@ -244,54 +380,22 @@ export default function ConnectorPage() {
 
           {isAdmin && status.configured && !confirming ? (
             <div className="row">
-              <Form method="post" reloadDocument className={status.settings.length ? 'stack' : undefined}>
-                <input type="hidden" name="intent" value="connect" />
-                {status.settings.map((setting) => {
-                  const fieldErrors: Record<string, string[] | undefined> | null | undefined = actionData?.fieldErrors;
-                  const error = fieldErrors?.[setting.name]?.[0];
-                  const values: Record<string, string> | undefined = actionData?.values;
-                  const value = values?.[setting.name] ?? setting.value ?? undefined;
-                  const fieldId = `setting-${setting.name}`;
-                  const described = [error ? `${fieldId}-error` : null, setting.help ? `${fieldId}-help` : null].filter(Boolean).join(' ');
-                  const common = {
-                    id: fieldId,
-                    name: setting.name,
-                    defaultValue: value,
-                    required: true,
-                    'aria-invalid': error ? true : undefined,
-                    'aria-describedby': described || undefined,
-                  };
-                  return (
-                    <div key={setting.name}>
-                      <label htmlFor={fieldId}>{setting.label}</label>
-                      {setting.options ? (
-                        <select {...common}>
-                          {setting.options.map((o) => (
-                            <option key={o.value} value={o.value}>
-                              {o.label}
-                            </option>
-                          ))}
-                        </select>
-                      ) : (
-                        <input type="text" autoComplete="off" spellCheck={false} {...common} />
-                      )}
-                      {setting.help ? (
-                        <p id={`${fieldId}-help`} className="tagline">
-                          {setting.help}
-                        </p>
-                      ) : null}
-                      {error ? (
-                        <p id={`${fieldId}-error`} className="field-error">
-                          {error}
-                        </p>
-                      ) : null}
-                    </div>
-                  );
-                })}
-                <button type="submit" disabled={busy}>
-                  {status.state === 'not_connected' ? `Connect ${connector.name}` : `Reconnect ${connector.name}`}
-                </button>
-              </Form>
+              {needsReconnect ? null : (
+                <ConnectForm
+                  label={status.state === 'not_connected' ? `Connect ${connector.name}` : `Reconnect ${connector.name}`}
+                  settings={status.settings}
+                  actionData={actionData}
+                  busy={busy}
+                />
+              )}
+              {status.connected ? (
+                <Form method="post" onSubmit={onCheck}>
+                  <input type="hidden" name="intent" value="check" />
+                  <button type="submit" className="secondary" disabled={busy}>
+                    {checkMutation.isPending ? 'Checking…' : 'Check connection'}
+                  </button>
+                </Form>
+              ) : null}
               {status.connected ? (
                 <Form method="get">
                   <input type="hidden" name="confirm" value="disconnect" />
@@ -301,6 +405,12 @@ export default function ConnectorPage() {
                 </Form>
               ) : null}
             </div>
+          ) : null}
+
+          {checked && status.connected && !confirming ? (
+            <p className="alert info" role="status" data-check-result={checked}>
+              {checkResultText(checked, connector.name)}
+            </p>
           ) : null}
 
           {confirming ? (
@@ -345,7 +455,7 @@ export default function ConnectorPage() {
                 {events.map((e) => (
                   <tr key={e.id}>
                     <td>{formatDate(e.at)}</td>
-                    <td>{EVENT_LABELS[e.action]}</td>
+                    <td data-action={e.action}>{eventText(e.action, e.detail, connector.name)}</td>
                     <td>{e.actorEmail}</td>
                     <td>{e.workspaceName ?? ''}</td>
                   </tr>

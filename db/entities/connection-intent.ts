@@ -5,7 +5,7 @@ import { Tenant } from './tenant.js';
 
 const p = defineEntity.properties;
 
-export const INTENT_OPERATIONS = ['activate', 'disconnect'] as const;
+export const INTENT_OPERATIONS = ['activate', 'disconnect', 'refresh'] as const;
 export type IntentOperation = (typeof INTENT_OPERATIONS)[number];
 
 /**

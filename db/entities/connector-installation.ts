@@ -11,6 +11,15 @@ export const INSTALLATION_STATUSES = ['active', 'disconnected'] as const;
 export type InstallationStatus = (typeof INSTALLATION_STATUSES)[number];
 
 /**
+ * How an active connection is doing (server/tokens/health.ts): `refresh_failing` while
+ * refreshes or checks fail for reasons that pass (timeouts, 5xx, 429; retried with back-off),
+ * `needs_reconnect` once the provider refused the grant (`invalid_grant`, revoked, identity
+ * rejected): only a reconnect helps.
+ */
+export const CONNECTION_HEALTH = ['healthy', 'refresh_failing', 'needs_reconnect'] as const;
+export type ConnectionHealth = (typeof CONNECTION_HEALTH)[number];
+
+/**
  * The CHECK constraint follows the connector registry: adding a definition changes this
  * expression, and `npm run db:migration:create` writes the migration that widens it.
  * Written as an array containment rather than `type in (...)`: MikroORM 6 reads an `in`
@@ -42,6 +51,28 @@ export const ConnectorInstallation = defineEntity({
      * write whose answer never came); the reconciler sets it right and back to true.
      */
     keySynced: p.boolean().default(true),
+    health: p.enum([...CONNECTION_HEALTH]).default('healthy'),
+    /** Why the health is not `healthy`: a safe reason code, never a provider's text. */
+    healthReason: p.string().length(255).nullable(),
+    healthChangedAt: p.datetime().nullable(),
+    /** When the live access token expires (also stored as the connector's EXPIRES_AT value); null: never, or unknown. */
+    expiresAt: p.datetime().nullable(),
+    /** The scopes the provider granted the live token, space separated (also the connector's SCOPES value). */
+    scopes: p.text().nullable(),
+    lastRefreshedAt: p.datetime().nullable(),
+    /** Last successful identity check of a token that does not expire (or has no expiry to go by). */
+    verifiedAt: p.datetime().nullable(),
+    /** Refreshes or checks that failed in a row; the back-off grows with it. */
+    failures: p.integer().default(0),
+    /** After a failure, no new attempt by the sweep before this time. */
+    nextAttemptAt: p.datetime().nullable(),
+    /**
+     * A sweep that took this connection holds it until then (claimed with FOR UPDATE SKIP
+     * LOCKED); a sweeper that dies lets it go when the lease ends, and another one takes it.
+     */
+    leaseUntil: p.datetime().nullable(),
+    /** Changes whenever the live token does (connect, refresh, disconnect): caches compare it. */
+    tokenVersion: p.integer().default(0),
     /** An operation's intent is open on this connection: an indexed EXISTS in the same query. */
     changeInProgress: p
       .boolean()
@@ -51,6 +82,7 @@ export const ConnectorInstallation = defineEntity({
       ),
   },
   uniques: [{ properties: ['tenant', 'type'], name: 'connector_installations_tenant_id_type_unique' }],
+  indexes: [{ properties: ['status', 'expiresAt'], name: 'connector_installations_status_expires_index' }],
   checks: [{ name: 'valid_connector_type', expression: validConnectorTypeExpression }],
 });
 export type ConnectorInstallation = InferEntity<typeof ConnectorInstallation>;

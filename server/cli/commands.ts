@@ -6,6 +6,7 @@ import type { KeyDescription } from '../secrets/secret-store.js';
 import type { AppServices } from '../services.js';
 import { checkIntegrityCommand } from './integrity-command.js';
 import { PasswordInputError, readPassword } from './password-input.js';
+import { serviceKeyCommands } from './service-key-commands.js';
 import { table } from './table.js';
 import { UsageError, type Command, type CommandIO, type OptionSpec } from './command.js';
 
@@ -197,6 +198,7 @@ export const commands: Record<string, Command> = {
     },
   },
   'check:integrity': checkIntegrityCommand,
+  ...serviceKeyCommands,
   'secrets:reencrypt': {
     usage: '[--batch-size <rows>]',
     options: { 'batch-size': { type: 'string', default: '200' } },

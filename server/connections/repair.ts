@@ -32,11 +32,22 @@ export async function repairConnection(
   options: RepairOptions = {},
 ): Promise<'repaired' | 'busy'> {
   const work = (tx: EntityManager) => repairUnderLock(services, tx, scope, log, options);
+  let keyChanged: boolean;
   if (options.tryOnly) {
     const result = await tryWithConnectionLock(services.orm, scope.tenantId, scope.connector, work);
-    return result.acquired ? 'repaired' : 'busy';
+    if (!result.acquired) return 'busy';
+    keyChanged = result.value;
+  } else {
+    keyChanged = await withConnectionLock(services.orm, scope.tenantId, scope.connector, work);
   }
-  await withConnectionLock(services.orm, scope.tenantId, scope.connector, work);
+  // Whoever cached the token the key held must read it again (server/tokens/cache.ts). Best
+  // effort, after the repair committed: a failing database must not undo the repair itself.
+  if (keyChanged) {
+    await services.orm.em
+      .getConnection()
+      .execute('update connector_installations set token_version = token_version + 1 where tenant_id = ? and type = ?', [scope.tenantId, scope.connector])
+      .catch((error: unknown) => log.warn({ err: error, ...scope }, 'marking the repaired token as changed failed'));
+  }
   return 'repaired';
 }
 
@@ -46,7 +57,7 @@ async function repairUnderLock(
   scope: GrantScope,
   log: Logger,
   options: RepairOptions,
-): Promise<void> {
+): Promise<boolean> {
   const { secrets, env } = services;
   const keys = storageKeys(scope.connector);
   const installation = await tx.findOne(
@@ -88,11 +99,13 @@ async function repairUnderLock(
   if (stored && !(target && stored.equals(target)) && !(await isKnownToken(services, scope, unfinished, stored))) {
     await adoptStrayToken(services, tx, scope, stored, log);
   }
+  const keyChanges = Boolean(target ? !(stored && stored.equals(target)) : stored);
   if (target && !(stored && stored.equals(target))) {
     await secrets.save(scope.tenantId, keys.accessToken, target);
   } else if (!target && stored) {
     await secrets.delete(scope.tenantId, [keys.accessToken]);
   }
+
   if (keys.refreshToken) {
     // The connection's refresh token is its grant's, or none.
     const desiredRefresh = desired ? await secrets.getGrantToken(scope.tenantId, grantRefreshKey(desired.secretKey)) : null;
@@ -110,6 +123,7 @@ async function repairUnderLock(
   if (abandoned.length || intents.length || wasUnsynced) {
     log.warn({ ...scope, abandoned: abandoned.length, intents: intents.length }, 'connection repaired');
   }
+  return keyChanges;
 }
 
 /** Whether a token is one the ledger already holds (a pending or revoking grant's). */

@@ -136,6 +136,18 @@ export async function activateGrant(
         installedBy: input.actor.userId,
         disconnectedAt: null,
         disconnectedBy: null,
+        // A new grant starts healthy, with its own expiry (server/tokens/health.ts).
+        health: 'healthy',
+        healthReason: null,
+        ...(installation && installation.health !== 'healthy' ? { healthChangedAt: new Date() } : {}),
+        expiresAt: input.expiresAt ?? null,
+        scopes: input.scopes?.join(' ') ?? null,
+        verifiedAt: new Date(),
+        lastRefreshedAt: null,
+        failures: 0,
+        nextAttemptAt: null,
+        leaseUntil: null,
+        tokenVersion: (installation?.tokenVersion ?? 0) + 1,
       });
       tx.assign(grant, {
         status: 'active',
@@ -221,7 +233,16 @@ export async function deactivate(
       }
 
       if (installation && active) {
-        tx.assign(installation, { status: 'disconnected', grant: null, keySynced, disconnectedAt: new Date(), disconnectedBy: actor.userId });
+        tx.assign(installation, {
+          status: 'disconnected',
+          grant: null,
+          keySynced,
+          disconnectedAt: new Date(),
+          disconnectedBy: actor.userId,
+          expiresAt: null,
+          leaseUntil: null,
+          tokenVersion: installation.tokenVersion + 1,
+        });
         tx.create(ConnectorEvent, {
           tenant: scope.tenantId,
           connector: scope.connector,

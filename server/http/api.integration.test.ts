@@ -6,16 +6,20 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTenant, makeUser } from '../../test/support/factories.js';
 import { useTestDatabase } from '../../test/support/database.js';
-import { useHttpApp } from '../../test/support/http-app.js';
+import { useTokenApiWorld } from '../../test/support/token-api.js';
 import { MAX_BATCH_SIZE } from './trpc-handler.js';
 
 const run = promisify(execFile);
 const db = useTestDatabase();
-const app = useHttpApp(db, () => ({
-  INTERCOM_CLIENT_ID: 'docs-client',
-  INTERCOM_CLIENT_SECRET: 'docs-secret',
-  INTERCOM_OAUTH_URL: 'https://app.intercom.com/oauth',
-}));
+// The app, plus a Linear sandbox for the token API's examples (tenant acme connects Linear).
+const world = useTokenApiWorld(db, {
+  env: {
+    INTERCOM_CLIENT_ID: 'docs-client',
+    INTERCOM_CLIENT_SECRET: 'docs-secret',
+    INTERCOM_OAUTH_URL: 'https://app.intercom.com/oauth',
+  },
+});
+const app = world.app;
 const DOC_BASE = 'http://localhost:3000';
 
 /** Each ```sh block of docs/api.md with the ```json answer that follows it. */
@@ -26,7 +30,7 @@ function examples(): { command: string; sample: unknown }[] {
 }
 
 /** Values the docs may show differently (ids, names, times) are compared by type; these exactly. */
-const EXACT_KEYS = new Set(['message', 'code', 'httpStatus', 'email', 'role', 'path', 'connector', 'success', 'state']);
+const EXACT_KEYS = new Set(['message', 'code', 'httpStatus', 'email', 'role', 'path', 'connector', 'success', 'state', 'error', 'reason', 'tokenType']);
 
 function shapeErrors(actual: unknown, sample: unknown, at = '$', key = ''): string[] {
   if (sample === null || actual === null) return [];
@@ -55,11 +59,15 @@ function shapeErrors(actual: unknown, sample: unknown, at = '$', key = ''): stri
 
 describe('docs/api.md', () => {
   let cwd: string;
+  /** The service key the token API's examples read from PLUGBOARD_KEY. */
+  let serviceKey: string;
   beforeAll(async () => {
     cwd = mkdtempSync(path.join(tmpdir(), 'plugboard-api-docs-'));
     const em = db.orm.em.fork();
     await makeTenant(em, 'acme');
     await makeUser(em, 'acme', 'admin', 'ada@acme.test');
+    await world.connect('acme');
+    serviceKey = (await world.serviceKey('docs-examples')).key;
   });
   afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
@@ -68,14 +76,17 @@ describe('docs/api.md', () => {
     for (const procedure of ['auth.signIn', 'auth.me', 'auth.signOut', 'catalog.list', 'intercom.status', 'intercom.events', 'intercom.connect', 'intercom.disconnect']) {
       expect(commands).toContain(`/api/trpc/${procedure}`);
     }
+    expect(commands).toContain('-H "Authorization: Bearer $PLUGBOARD_KEY" \'http://localhost:3000/api/v1/connections/linear/token?tenant=acme\'');
+    expect(commands).toContain('-X POST -H "Authorization: Bearer $PLUGBOARD_KEY" \'http://localhost:3000/api/v1/connections/linear/token/refresh?tenant=acme\'');
   });
 
   it('runs each curl command as written and gets the documented answer', async () => {
     const all = examples();
-    expect(all.length).toBeGreaterThanOrEqual(10);
+    expect(all.length).toBeGreaterThanOrEqual(14);
+    const tokens: string[] = [];
     for (const { command, sample } of all) {
       expect(command).toMatch(/^curl /);
-      const { stdout } = await run('bash', ['-c', command.replaceAll(DOC_BASE, app.base)], { cwd });
+      const { stdout } = await run('bash', ['-c', command.replaceAll(DOC_BASE, app.base)], { cwd, env: { ...process.env, PLUGBOARD_KEY: serviceKey } });
       let answer: unknown;
       try {
         answer = JSON.parse(stdout);
@@ -87,7 +98,12 @@ describe('docs/api.md', () => {
         const { authorizeUrl } = (answer as { result: { data: { authorizeUrl: string } } }).result.data;
         expect(authorizeUrl).toMatch(/^https:\/\/app\.intercom\.com\/oauth\?client_id=docs-client&/);
       }
+      if (command.includes('$PLUGBOARD_KEY') && command.includes('/connections/linear/')) tokens.push((answer as { accessToken: string }).accessToken);
     }
+    // The token the provider holds for acme, then the one the refresh got from it.
+    const minted = world.sandbox.tokens().filter((t) => t.kind === 'access');
+    expect(tokens).toEqual(minted.slice(-2).map((t) => t.token));
+    expect(minted.at(-1)?.revoked).toBe(false);
   });
 });
 

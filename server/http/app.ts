@@ -4,6 +4,7 @@ import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { AppServices } from '../services.js';
 import { createContext } from '../trpc/context.js';
+import { tokenApiRouter } from '../token-api/router.js';
 import { appRouter, createCaller } from '../trpc/router.js';
 import { ACCEPT_JSON, ACCEPT_JSON_OR_FORM, limitBodies } from './body-limits.js';
 import { errorHandler } from './error-handler.js';
@@ -89,6 +90,10 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
         },
       );
   });
+
+  // Backend services authenticate with a bearer key, not a cookie: no cross-site write to fence
+  // off, and every refusal must stay in the API's JSON shape.
+  app.use('/api/v1', tokenApiRouter(services));
 
   app.use(sameOriginWrites(appOrigin));
 

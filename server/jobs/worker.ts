@@ -12,6 +12,7 @@ import { repairConnection } from '../connections/repair.js';
 import type { Logger } from '../logger.js';
 import { runRevokeGrant } from '../oauth/revoke-job.js';
 import type { AppServices } from '../services.js';
+import { startSweeper } from '../tokens/sweep.js';
 import { enqueue } from './queue.js';
 
 const grantPayload = z.object({ grantId: z.uuid() });
@@ -61,8 +62,15 @@ export async function startWorker(services: AppServices, databaseUrl: string): P
   });
   // A full pass at every start: what a killed instance left behind is found at once.
   await enqueue(services.orm.em.fork(), 'reconcile', { full: true }, { jobKey: 'reconcile' });
+  // Tokens are refreshed before they expire by every worker, each taking its own share.
+  const sweeper = startSweeper(services);
   services.logger.info({ concurrency: services.env.WORKER_CONCURRENCY }, 'job worker started');
-  return { stop: () => runner.stop() };
+  return {
+    stop: async () => {
+      await sweeper.stop();
+      await runner.stop();
+    },
+  };
 }
 
 /** graphile-worker's log lines through our logger; its routine chatter at debug. */

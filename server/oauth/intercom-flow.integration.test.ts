@@ -169,7 +169,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
 
     const events = output(await caller.intercom.events());
     expect(events).toEqual([
-      { id: expect.any(String), action: 'connected', actorEmail: session.email, workspaceName: WORKSPACE.name, at: expect.any(String) },
+      { id: expect.any(String), action: 'connected', actorEmail: session.email, workspaceName: WORKSPACE.name, detail: null, at: expect.any(String) },
     ]);
     const catalog = output(await caller.catalog.list());
     expect(catalog.find((c) => c.id === 'intercom')).toMatchObject({ status: 'connected', accountName: WORKSPACE.name });

@@ -16,7 +16,8 @@ export const sessionUserOutput = z.object({
   tenant: z.object({ id: z.string(), slug: z.string(), name: z.string() }),
 });
 
-export const connectorStatus = z.enum(['connected', 'not_connected', 'disconnected', 'coming_soon']);
+/** `needs_reconnect`: connected, but the provider no longer accepts the stored authorization. */
+export const connectorStatus = z.enum(['connected', 'needs_reconnect', 'not_connected', 'disconnected', 'coming_soon']);
 
 export const catalogEntry = z.object({
   id: z.string(),
@@ -82,6 +83,14 @@ export const connectorStatusOutput = z.object({
   finishing: z.boolean(),
   /** The connector's connection settings with the stored values; empty when it has none. */
   settings: z.array(connectionSettingOutput),
+  /** How the live connection is doing; null when not connected (server/tokens/health.ts). */
+  health: z.enum(['healthy', 'refresh_failing', 'needs_reconnect']).nullable(),
+  /** Why it is not healthy: a reason code (`invalid_grant`, `timeout`, `identity_rejected`, ...). */
+  healthReason: z.string().nullable(),
+  /** When the live access token expires; null when it does not (or the provider does not say). */
+  expiresAt: z.string().nullable(),
+  /** The scopes the provider granted, when it says. */
+  scopes: z.array(z.string()).nullable(),
   /** False when the provider offers no revocation: Disconnect only forgets the tokens. */
   revocable: z.boolean(),
   /** What the provider told about the live connection (Salesforce's instance, Atlassian's site id). */
@@ -91,7 +100,9 @@ export type ConnectorStatus = z.infer<typeof connectorStatusOutput>;
 
 export const connectorEventOutput = z.object({
   id: z.string(),
-  action: z.enum(['connected', 'reconnected', 'disconnected', 'revocation_failed']),
+  action: z.enum(['connected', 'reconnected', 'disconnected', 'revocation_failed', 'refresh_failing', 'needs_reconnect', 'recovered']),
+  /** For health events: the reason, a safe code. */
+  detail: z.string().nullable(),
   actorEmail: z.string(),
   workspaceName: z.string().nullable(),
   at: z.string(),

@@ -5,14 +5,21 @@ import { findInstallation, listInstallations } from '../../installations/service
 import { protectedProcedure, router } from '../init.js';
 import { catalogEntry, type CatalogEntry } from '../schemas.js';
 
-type Installation = { status: 'active' | 'disconnected'; externalAccountName?: string | null };
+type Installation = {
+  status: 'active' | 'disconnected';
+  externalAccountName?: string | null;
+  health?: 'healthy' | 'refresh_failing' | 'needs_reconnect';
+};
 
 function entry(c: (typeof connectors)[number], installation: Installation | undefined): CatalogEntry {
   const status =
     c.availability === 'coming_soon'
       ? 'coming_soon'
       : installation?.status === 'active'
-        ? 'connected'
+        ? // A connection the provider no longer accepts is shown as such: only a person can fix it.
+          installation.health === 'needs_reconnect'
+          ? 'needs_reconnect'
+          : 'connected'
         : installation
           ? 'disconnected'
           : 'not_connected';

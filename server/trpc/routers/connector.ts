@@ -1,10 +1,12 @@
 /**
  * Produces the tRPC router for one OAuth connector from its definition: `connect`,
- * `exchange`, `status`, `events`, `disconnect`. Every connector gets the same procedures.
+ * `exchange`, `status`, `check`, `events`, `disconnect`. Every connector gets the same procedures.
  */
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
+import { ConnectionBusyError } from '../../connections/lock.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
 import { learnedLabels, parseConnectionSettings } from '../../connectors/settings.js';
 import { AccountChoiceError, cancelChoice, completeChoice, findChoice } from '../../oauth/choice.js';
@@ -12,6 +14,8 @@ import type { OAuthClientConfig } from '../../oauth/config.js';
 import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError, type FlowFailure } from '../../oauth/flow.js';
 import { OAuthStateError } from '../../oauth/state.js';
 import { UnknownConnectorTypeError } from '../../installations/service.js';
+import { NotConnectedError, refreshConnection } from '../../tokens/refresh.js';
+import { verifyConnection } from '../../tokens/verify.js';
 import type { Context } from '../context.js';
 import { adminProcedure, protectedProcedure, router } from '../init.js';
 import {
@@ -26,7 +30,7 @@ import {
   type ConnectorStatus,
 } from '../schemas.js';
 
-function configOf(ctx: Context, connector: ConnectorId): OAuthClientConfig {
+function configOf(ctx: Pick<Context, 'services'>, connector: ConnectorId): OAuthClientConfig {
   const config = ctx.services.oauth.get(connector);
   if (!config) throw new TRPCError({ code: 'NOT_FOUND', message: `Connector ${connector} has no OAuth configuration.` });
   return config;
@@ -45,7 +49,15 @@ const FLOW_ERROR_CODES: Record<FlowFailure, TRPCError['code']> = {
   attempt_expired: 'CONFLICT',
 };
 
-function toTRPCError(error: unknown): unknown {
+function toTRPCError(error: unknown, name = 'This connector'): unknown {
+  if (error instanceof NotConnectedError) {
+    return new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: `${name} is not connected, so there is nothing to check. Connect it first.`,
+      cause: error,
+    });
+  }
+  if (error instanceof ConnectionBusyError) return new TRPCError({ code: 'CONFLICT', message: error.message, cause: error });
   if (error instanceof OAuthStateError) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof AccountChoiceError) {
     return new TRPCError({ code: error.reason === 'choice_unknown' ? 'NOT_FOUND' : 'BAD_REQUEST', message: error.message, cause: error });
@@ -57,6 +69,55 @@ function toTRPCError(error: unknown): unknown {
     return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
   }
   return error;
+}
+
+/** What reading a status needs: the services, the request's EntityManager, the tenant. */
+type StatusContext = Pick<Context, 'services'> & { em: EntityManager; tenantId: string };
+
+/** What the connector page shows, from Postgres only: one indexed query, no secret-store call. */
+async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<ConnectorStatus> {
+  const config = configOf(ctx, connector);
+  const installation = await ctx.em.findOne(
+    ConnectorInstallation,
+    { tenant: ctx.tenantId, type: connector },
+    { populate: ['installedBy', 'disconnectedBy', 'grant'], strategy: 'joined' },
+  );
+  const active = installation?.status === 'active';
+  const fields = Object.entries(getConnector(connector).settings?.fields ?? {});
+  // The live grant's settings come with the same query (the values are also stored as
+  // the fields' keys for whoever reads the connection's configuration).
+  const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
+  const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
+  return {
+    connector,
+    configured: config.configured,
+    missingConfiguration: [...config.missing],
+    sandbox: config.sandbox,
+    connected: active,
+    state: active ? 'connected' : installation ? 'disconnected' : config.configured ? 'not_connected' : 'not_configured',
+    installationStatus: installation?.status ?? null,
+    workspace: installation
+      ? { id: installation.externalAccountId ?? null, name: installation.externalAccountName ?? null }
+      : null,
+    connectedBy: installation?.installedBy?.getEntity().email ?? null,
+    connectedAt: installation ? installation.updatedAt.toISOString() : null,
+    disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
+    disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
+    finishing,
+    health: active ? (installation?.health ?? 'healthy') : null,
+    healthReason: active ? (installation?.healthReason ?? null) : null,
+    expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
+    scopes: active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null,
+    revocable: Boolean(config.spec.revoke),
+    learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
+    settings: fields.map(([name, f]) => ({
+      name,
+      label: f.label,
+      help: f.help ?? null,
+      options: f.options ? [...f.options] : null,
+      value: stored?.[name] ?? null,
+    })),
+  };
 }
 
 export function connectorRouter(connector: ConnectorId) {
@@ -142,45 +203,31 @@ export function connectorRouter(connector: ConnectorId) {
     status: protectedProcedure
       .input(z.void())
       .output(connectorStatusOutput)
-      .query(async ({ ctx }): Promise<ConnectorStatus> => {
-        const config = configOf(ctx, connector);
-        const installation = await ctx.em.findOne(
-          ConnectorInstallation,
-          { tenant: ctx.tenantId, type: connector },
-          { populate: ['installedBy', 'disconnectedBy', 'grant'], strategy: 'joined' },
-        );
-        const active = installation?.status === 'active';
-        const fields = Object.entries(getConnector(connector).settings?.fields ?? {});
-        // The live grant's settings come with the same query (the values are also stored as
-        // the fields' keys for whoever reads the connection's configuration).
-        const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
-        const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
-        return {
-          connector,
-          configured: config.configured,
-          missingConfiguration: [...config.missing],
-          sandbox: config.sandbox,
-          connected: active,
-          state: active ? 'connected' : installation ? 'disconnected' : config.configured ? 'not_connected' : 'not_configured',
-          installationStatus: installation?.status ?? null,
-          workspace: installation
-            ? { id: installation.externalAccountId ?? null, name: installation.externalAccountName ?? null }
-            : null,
-          connectedBy: installation?.installedBy?.getEntity().email ?? null,
-          connectedAt: installation ? installation.updatedAt.toISOString() : null,
-          disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
-          disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
-          finishing,
-          revocable: Boolean(config.spec.revoke),
-          learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
-          settings: fields.map(([name, f]) => ({
-            name,
-            label: f.label,
-            help: f.help ?? null,
-            options: f.options ? [...f.options] : null,
-            value: stored?.[name] ?? null,
-          })),
-        };
+      .query(({ ctx }) => readStatus(ctx, connector)),
+
+    /**
+     * Checks the live connection now (the page's "Check connection"): a token that expires is
+     * refreshed, which proves the grant still works; one that does not (or that has no refresh
+     * token to refresh with) is checked with an identity call, which refreshes when the provider
+     * rejects it. The outcome is recorded as the connection's health, and the new status returned.
+     */
+    check: adminProcedure
+      .input(z.void())
+      .output(connectorStatusOutput)
+      .mutation(async ({ ctx }) => {
+        const scope = { tenantId: ctx.tenantId, connector };
+        const log = ctx.services.logger.child({ requestId: ctx.requestId, connector, tenantId: ctx.tenantId });
+        try {
+          const installation = await ctx.em.findOne(ConnectorInstallation, { tenant: ctx.tenantId, type: connector, status: 'active' });
+          if (!installation) throw new NotConnectedError();
+          const outcome = installation.expiresAt ? await refreshConnection(ctx.services, scope, log, { force: true }) : null;
+          if (!outcome || outcome.skipped === 'no_refresh_token') await verifyConnection(ctx.services, scope, log);
+        } catch (error) {
+          throw toTRPCError(error, getConnector(connector).name);
+        }
+        // What the check recorded was committed by its own transactions: read it afresh.
+        ctx.em.clear();
+        return readStatus(ctx, connector);
       }),
 
     /** Recent connect and disconnect events of this tenant, newest first. */
@@ -198,6 +245,7 @@ export function connectorRouter(connector: ConnectorId) {
           action: e.action,
           actorEmail: e.actorEmail,
           workspaceName: e.externalAccountName ?? null,
+          detail: e.detail ?? null,
           at: e.createdAt.toISOString(),
         }));
       }),

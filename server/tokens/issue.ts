@@ -1,0 +1,105 @@
+/**
+ * A working token for a backend service (the token API, docs/api.md): valid for at least
+ * TOKEN_REFRESH_MARGIN_SECONDS, refreshed first when it is not, and served from this process's
+ * cache when the connection has not changed since it was read.
+ */
+import { ConnectorInstallation } from '../../db/entities/index.js';
+import { storageKeys } from '../connections/keys.js';
+import type { GrantScope } from '../connections/grants.js';
+import type { Logger } from '../logger.js';
+import type { SecretValue } from '../secrets/secret-value.js';
+import type { AppServices } from '../services.js';
+import { MAX_CACHE_SECONDS, tokenCacheFor } from './cache.js';
+import { isDue, NotConnectedError, refreshConnection } from './refresh.js';
+import { verifyConnection } from './verify.js';
+
+export { NotConnectedError } from './refresh.js';
+
+/** The provider refused the grant: only an admin reconnecting helps (409 from the token API). */
+export class NeedsReconnectError extends Error {
+  override readonly name = 'NeedsReconnectError';
+  constructor(readonly reason: string) {
+    super('The connection needs to be reconnected by an admin.');
+  }
+}
+
+/** Refreshing failed for a reason that may pass and the token has expired (503, try later). */
+export class TokenUnavailableError extends Error {
+  override readonly name = 'TokenUnavailableError';
+  constructor(
+    readonly reason: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super('The provider could not refresh the token just now. Try again shortly.');
+  }
+}
+
+export interface IssuedToken {
+  accessToken: SecretValue;
+  tokenType: string;
+  expiresAt: Date | null;
+  scopes: string[] | null;
+  account: { id: string | null; name: string | null };
+  /** The connection's settings, asked and learned (Intercom's region, a Jira site's cloud id). */
+  settings: Record<string, string>;
+}
+
+export interface IssueOptions {
+  /** The service's call was rejected with 401: refresh now (or check, for tokens without a refresh token). */
+  rejected?: boolean;
+}
+
+export async function issueToken(services: AppServices, scope: GrantScope, log: Logger, options: IssueOptions = {}): Promise<IssuedToken> {
+  const { env } = services;
+  let row = await load(services, scope);
+  if (options.rejected) {
+    // One refresh for a rejected token, however many services report it: the version they saw
+    // is the one to replace; whoever comes later gets the new token.
+    const outcome = await refreshConnection(services, scope, log, { force: true, knownVersion: row.tokenVersion });
+    // Nothing to refresh with (Intercom): an identity check decides whether the token still works.
+    if (outcome.skipped === 'no_refresh_token') await verifyConnection(services, scope, log);
+    row = await load(services, scope);
+  } else if (isDue(row.expiresAt, env.TOKEN_REFRESH_MARGIN_SECONDS)) {
+    await refreshConnection(services, scope, log);
+    row = await load(services, scope);
+  }
+  if (row.health === 'needs_reconnect') throw new NeedsReconnectError(row.healthReason ?? 'needs_reconnect');
+  if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) {
+    const wait = row.nextAttemptAt ? Math.max(1, Math.ceil((row.nextAttemptAt.getTime() - Date.now()) / 1000)) : env.TOKEN_REFRESH_RETRY_BASE_SECONDS;
+    throw new TokenUnavailableError(row.healthReason ?? 'refresh_failing', wait);
+  }
+
+  const cache = tokenCacheFor(services.secrets);
+  const key = `${scope.tenantId}:${scope.connector}`;
+  let entry = cache.get(key, row.tokenVersion);
+  if (!entry) {
+    const keys = storageKeys(scope.connector);
+    const [token, tokenType] = await Promise.all([
+      services.secrets.get(scope.tenantId, keys.accessToken),
+      services.secrets.get(scope.tenantId, keys.tokenType),
+    ]);
+    if (!token) throw new NotConnectedError();
+    const refreshPoint = row.expiresAt ? row.expiresAt.getTime() - env.TOKEN_REFRESH_MARGIN_SECONDS * 1000 : Infinity;
+    entry = { version: row.tokenVersion, token, tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer', validUntil: Math.min(Date.now() + MAX_CACHE_SECONDS * 1000, refreshPoint) };
+    // Only worth keeping if it is still valid a moment from now (a token past its refresh point
+    // is refreshed next call), and never while a change is under way: the key may be ahead of
+    // the version read.
+    if (entry.validUntil > Date.now() && !row.changeInProgress) cache.set(key, entry);
+  }
+  return {
+    accessToken: entry.token,
+    tokenType: entry.tokenType,
+    expiresAt: row.expiresAt ?? null,
+    scopes: row.scopes ? row.scopes.split(' ').filter(Boolean) : null,
+    account: { id: row.externalAccountId ?? null, name: row.externalAccountName ?? null },
+    settings: { ...(row.grant?.getEntity().settings ?? {}) },
+  };
+}
+
+async function load(services: AppServices, scope: GrantScope) {
+  const row = await services.orm.em
+    .fork()
+    .findOne(ConnectorInstallation, { tenant: scope.tenantId, type: scope.connector, status: 'active' }, { populate: ['grant'], strategy: 'joined' });
+  if (!row?.grant) throw new NotConnectedError();
+  return row;
+}

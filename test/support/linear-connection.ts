@@ -1,0 +1,54 @@
+/**
+ * A tenant connected to Linear through the real procedures, against a generic sandbox the test
+ * starts (so it can give tokens a short life): for token lifecycle tests.
+ */
+import { randomBytes } from 'node:crypto';
+import { linear } from '../../server/connectors/linear/definition.js';
+import { linearSandboxProfile } from '../../server/connectors/linear/sandbox-profile.js';
+import type { ConnectorDefinition, OAuthSpec } from '../../server/connectors/types.js';
+import type { Logger } from '../../server/logger.js';
+import { resolveOAuthConfig } from '../../server/oauth/config.js';
+import type { SecretBackend } from '../../server/secrets/backend.js';
+import { startOAuthSandbox, type OAuthSandbox } from '../../server/sandbox/oauth-sandbox.js';
+import type { SandboxProfile } from '../../server/sandbox/profile.js';
+import type { AppServices } from '../../server/services.js';
+import { testServices, type TestDatabase } from './database.js';
+import { callerFor, signedInUser } from './factories.js';
+
+export const LINEAR_CLIENT = { clientId: 'plugboard-linear-life', clientSecret: `linear-life-secret-${randomBytes(12).toString('hex')}` };
+
+export function startLinearSandbox(overrides: Partial<SandboxProfile> = {}): Promise<OAuthSandbox> {
+  return startOAuthSandbox({ ...linearSandboxProfile, ...overrides }, LINEAR_CLIENT);
+}
+
+/** Services whose Linear client is `sandbox`, resolved as `npm start` resolves it. */
+export function servicesWithLinear(
+  db: Pick<TestDatabase, 'orm'>,
+  logger: Logger,
+  sandbox: OAuthSandbox,
+  env: Record<string, string> = {},
+  backend?: SecretBackend,
+): AppServices {
+  const base = testServices(db.orm, logger, { OAUTH_HTTP_TIMEOUT_MS: '5000', ...env }, backend);
+  const oauth = new Map(base.oauth);
+  oauth.set('linear', resolveOAuthConfig(linear as ConnectorDefinition & { oauth: OAuthSpec<string> }, base.env, { client: LINEAR_CLIENT, server: sandbox }));
+  return { ...base, oauth };
+}
+
+/** Signs an admin in to a new tenant and connects Linear (consent approved at the sandbox). */
+export async function connectLinear(services: AppServices, sandbox: OAuthSandbox, tenantSlug?: string) {
+  const { session } = await signedInUser(services, 'admin', tenantSlug);
+  const caller = callerFor(services, session);
+  const authorizeUrl = new URL((await caller.linear.connect()).authorizeUrl);
+  const html = await (await fetch(authorizeUrl)).text();
+  const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  const answer = await fetch(`${sandbox.url}/oauth/authorize/decision`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ consent, decision: 'approve' }),
+  });
+  const back = new URL(answer.headers.get('location') ?? '');
+  await caller.linear.exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
+  return { session, caller, scope: { tenantId: session.tenantId, connector: 'linear' as const } };
+}
