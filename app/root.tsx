@@ -6,30 +6,41 @@ import {
   Outlet,
   Scripts,
   ScrollRestoration,
+  useLoaderData,
   useRouteError,
   useRouteLoaderData,
 } from '@remix-run/react';
 import { QueryClientProvider } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 import { ERROR_TITLE, ErrorPage, NOT_FOUND_TITLE } from './components/ErrorPage';
+import { FlashToast, ToastProvider, ToastViewport } from './components/ui/toast';
+import { readFlash } from './lib/flash.server';
 import { useNonce } from './lib/nonce';
 import { makeQueryClient, makeTRPCClient, TRPCProvider } from './lib/trpc';
-import styles from './styles/app.css';
+import styles from './styles/tailwind.css';
+import { useHydrated } from './utils/use-hydrated';
+import { useRouteFocus } from './utils/use-route-focus';
 
 export const links: LinksFunction = () => [
   { rel: 'stylesheet', href: styles },
-  { rel: 'icon', href: 'data:,' },
+  { rel: 'icon', href: '/favicon.svg', type: 'image/svg+xml' },
 ];
 
 /**
  * Who is signed in, for the app shell around error pages: when a route's loader fails, its
  * own data is gone, but the root's is still there. No query: the session is in the context.
+ * Also the one-time flash notice, read here once and cleared by the returned Set-Cookie.
  */
-export function loader({ context }: LoaderFunctionArgs) {
+export async function loader({ request, context }: LoaderFunctionArgs) {
   const session = context.session;
-  return json({
-    user: session ? { email: session.email, role: session.role, tenantName: session.tenantName } : null,
-  });
+  const { flash, headers } = await readFlash(request);
+  return json(
+    {
+      user: session ? { email: session.email, role: session.role, tenantName: session.tenantName } : null,
+      flash,
+    },
+    { headers },
+  );
 }
 
 /** Routes set their own titles; when an error reaches this boundary, Remix asks the root only. */
@@ -60,10 +71,21 @@ export function Layout({ children }: { children: ReactNode }) {
 export default function App() {
   const [queryClient] = useState(makeQueryClient);
   const [trpcClient] = useState(makeTRPCClient);
+  const { flash } = useLoaderData<typeof loader>();
+  const hydrated = useHydrated();
+  const announcement = useRouteFocus();
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <Outlet />
+        <ToastProvider label="Notification">
+          <Outlet />
+          {/* Without JavaScript the app shell shows the notice as an Alert instead. */}
+          {hydrated && flash ? <FlashToast key={flash.id} tone={flash.tone} text={flash.text} /> : null}
+          <ToastViewport />
+        </ToastProvider>
+        <div aria-live="polite" aria-atomic="true" className="sr-only" data-testid="route-announcer">
+          {announcement}
+        </div>
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -1,5 +1,7 @@
 import { Link } from '@remix-run/react';
 import { AppShell, type ShellUser } from './AppShell';
+import { Card } from './ui/card';
+import { Button } from './ui/button';
 
 export const NOT_FOUND_TITLE = 'Page not found · Plugboard';
 export const ERROR_TITLE = 'Something went wrong · Plugboard';
@@ -20,8 +22,9 @@ export function ErrorPage({ user, status, message }: Props) {
   const notFound = status === 404;
   return (
     <AppShell user={user}>
-      <div className="card stack">
-        <h1>{notFound ? 'Page not found' : 'Something went wrong'}</h1>
+      <Card className="mx-auto flex max-w-xl flex-col gap-4">
+        <p className="text-sm font-semibold text-muted-foreground">Error {status}</p>
+        <h1 className="text-2xl font-bold">{notFound ? 'Page not found' : 'Something went wrong'}</h1>
         <p role={notFound ? undefined : 'alert'}>
           {message ??
             (notFound
@@ -29,9 +32,11 @@ export function ErrorPage({ user, status, message }: Props) {
               : 'We could not show this page because of a problem on our side. Please try again in a moment.')}
         </p>
         <p>
-          <Link to="/integrations">Back to integrations</Link>
+          <Button asChild variant="secondary">
+            <Link to="/integrations">Back to integrations</Link>
+          </Button>
         </p>
-      </div>
+      </Card>
     </AppShell>
   );
 }

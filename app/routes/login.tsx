@@ -1,5 +1,10 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, useActionData, useNavigation, useSearchParams } from '@remix-run/react';
+import { AppShell } from '~/components/AppShell';
+import { Alert } from '~/components/ui/alert';
+import { Button } from '~/components/ui/button';
+import { Card } from '~/components/ui/card';
+import { Field } from '~/components/ui/field';
 import { safeRedirect } from '~/lib/safe-redirect';
 import { getCaller, toFailure } from '~/lib/trpc.server';
 import { readForm } from '~/lib/form';
@@ -38,52 +43,38 @@ export default function Login() {
   const navigation = useNavigation();
   const busy = navigation.state !== 'idle' && navigation.formAction === '/login';
   return (
-    <main className="page narrow">
-      <h1>Sign in to Plugboard</h1>
-      <Form method="post" className="card" noValidate>
-        {data?.message ? (
-          <p className="alert error" role="alert">
-            {data.message}
-          </p>
-        ) : null}
-        <input type="hidden" name="redirectTo" value={safeRedirect(params.get('redirectTo'))} />
-        <label htmlFor="email">Email</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autoComplete="username"
-          required
-          defaultValue={data?.email}
-          aria-invalid={data?.fieldErrors?.email ? true : undefined}
-          aria-describedby={data?.fieldErrors?.email ? 'email-error' : undefined}
-        />
-        {data?.fieldErrors?.email ? (
-          <p id="email-error" className="field-error">
-            {data.fieldErrors.email[0]}
-          </p>
-        ) : null}
-        <label htmlFor="password">Password</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autoComplete="current-password"
-          required
-          aria-invalid={data?.fieldErrors?.password ? true : undefined}
-          aria-describedby={data?.fieldErrors?.password ? 'password-error' : undefined}
-        />
-        {data?.fieldErrors?.password ? (
-          <p id="password-error" className="field-error">
-            {data.fieldErrors.password[0]}
-          </p>
-        ) : null}
-        <p>
-          <button type="submit" disabled={busy}>
-            {busy ? 'Signing in…' : 'Sign in'}
-          </button>
-        </p>
-      </Form>
-    </main>
+    <AppShell user={null} width="narrow">
+      <h1 className="mb-4 text-2xl font-bold">Sign in to Plugboard</h1>
+      <Card>
+        <Form method="post" className="flex flex-col gap-4" noValidate>
+          {data?.message ? <Alert tone="error">{data.message}</Alert> : null}
+          <input type="hidden" name="redirectTo" value={safeRedirect(params.get('redirectTo'))} />
+          <Field
+            label="Email"
+            id="email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            defaultValue={data?.email}
+            errors={data?.fieldErrors?.email}
+          />
+          <Field
+            label="Password"
+            id="password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            errors={data?.fieldErrors?.password}
+          />
+          <div>
+            <Button type="submit" disabled={busy}>
+              {busy ? 'Signing in…' : 'Sign in'}
+            </Button>
+          </div>
+        </Form>
+      </Card>
+    </AppShell>
   );
 }

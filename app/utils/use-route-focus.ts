@@ -1,0 +1,29 @@
+import { useLocation } from '@remix-run/react';
+import { useEffect, useRef, useState } from 'react';
+
+/**
+ * After a client-side navigation, moves focus to the new page's h1 (or <main>) and returns the
+ * new title for a live region, so keyboard and screen-reader users land at the top of the new
+ * page instead of on a link that no longer exists. The first load keeps the browser's own
+ * behaviour, and a change of the hash alone (the skip link) is left to the browser.
+ */
+export function useRouteFocus(): string {
+  const location = useLocation();
+  const page = location.pathname + location.search;
+  const previous = useRef(page);
+  const [announcement, setAnnouncement] = useState('');
+
+  useEffect(() => {
+    if (previous.current === page) return;
+    previous.current = page;
+    const main = document.getElementById('main');
+    const target = main?.querySelector<HTMLElement>('h1') ?? main;
+    if (target) {
+      if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+      target.focus({ preventScroll: false });
+    }
+    setAnnouncement(document.title);
+  }, [page]);
+
+  return announcement;
+}
