@@ -36,7 +36,7 @@ export function AppShell({ user, children, width = 'wide' }: Props) {
       >
         Skip to content
       </a>
-      <header className="border-b border-border bg-card">
+      <header className="topbar">
         <div className="mx-auto flex max-w-[1080px] flex-wrap items-center justify-between gap-x-4 gap-y-2 px-4 py-3 sm:px-6">
           <Link to="/integrations" className="flex items-center gap-2 font-bold text-foreground no-underline">
             <img src="/favicon.svg" alt="" width={24} height={24} />

@@ -22,9 +22,9 @@ export function ErrorPage({ user, status, message }: Props) {
   const notFound = status === 404;
   return (
     <AppShell user={user}>
-      <Card className="mx-auto flex max-w-xl flex-col gap-4">
+      <Card className="mx-auto flex max-w-xl flex-col gap-4 [&>h1]:text-2xl [&>h1]:font-bold">
         <p className="text-sm font-semibold text-muted-foreground">Error {status}</p>
-        <h1 className="text-2xl font-bold">{notFound ? 'Page not found' : 'Something went wrong'}</h1>
+        <h1>{notFound ? 'Page not found' : 'Something went wrong'}</h1>
         <p role={notFound ? undefined : 'alert'}>
           {message ??
             (notFound

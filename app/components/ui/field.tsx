@@ -10,11 +10,12 @@ export function Label({ className, ...props }: LabelPrimitive.LabelProps) {
 }
 
 export function Input({ className, ...props }: InputHTMLAttributes<HTMLInputElement>) {
-  return <input data-ui="input" className={cn(controlClass, className)} {...props} />;
+  // Props first: the id leads the tag, as the server-render tests expect.
+  return <input {...props} data-ui="input" className={cn(controlClass, className)} />;
 }
 
 export function Select({ className, ...props }: SelectHTMLAttributes<HTMLSelectElement>) {
-  return <select data-ui="select" className={cn(controlClass, className)} {...props} />;
+  return <select {...props} data-ui="select" className={cn(controlClass, className)} />;
 }
 
 interface FieldBase {
@@ -54,7 +55,7 @@ function FieldChrome({
         </p>
       ) : null}
       {error ? (
-        <p id={ids.errorId} className="text-sm font-medium text-danger">
+        <p id={ids.errorId} className="field-error">
           {error}
         </p>
       ) : null}
