@@ -51,6 +51,9 @@ export const meta: MetaFunction = ({ error }) => {
 
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
+  // Here rather than in App: the layout stays mounted across error pages, so leaving a 404 for
+  // a working page still moves focus to the new heading.
+  const announcement = useRouteFocus();
   return (
     <html lang="en">
       <head>
@@ -61,6 +64,9 @@ export function Layout({ children }: { children: ReactNode }) {
       </head>
       <body>
         {children}
+        <div aria-live="polite" aria-atomic="true" className="sr-only" data-testid="route-announcer">
+          {announcement}
+        </div>
         <ScrollRestoration nonce={nonce} />
         <Scripts nonce={nonce} />
       </body>
@@ -73,7 +79,6 @@ export default function App() {
   const [trpcClient] = useState(makeTRPCClient);
   const { flash } = useLoaderData<typeof loader>();
   const hydrated = useHydrated();
-  const announcement = useRouteFocus();
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
@@ -83,9 +88,6 @@ export default function App() {
           {hydrated && flash ? <FlashToast key={flash.id} tone={flash.tone} text={flash.text} /> : null}
           <ToastViewport />
         </ToastProvider>
-        <div aria-live="polite" aria-atomic="true" className="sr-only" data-testid="route-announcer">
-          {announcement}
-        </div>
       </TRPCProvider>
     </QueryClientProvider>
   );

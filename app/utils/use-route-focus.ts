@@ -1,5 +1,11 @@
 import { useLocation } from '@remix-run/react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useState } from 'react';
+
+/**
+ * The page the browser showed last. Module state, not a ref: the root swaps between App and
+ * its ErrorBoundary, which can remount the component that calls the hook (a 404 → the catalog).
+ */
+let lastPage: string | null = null;
 
 /**
  * After a client-side navigation, moves focus to the new page's h1 (or <main>) and returns the
@@ -10,12 +16,13 @@ import { useEffect, useRef, useState } from 'react';
 export function useRouteFocus(): string {
   const location = useLocation();
   const page = location.pathname + location.search;
-  const previous = useRef(page);
   const [announcement, setAnnouncement] = useState('');
 
   useEffect(() => {
-    if (previous.current === page) return;
-    previous.current = page;
+    const first = lastPage === null;
+    if (lastPage === page) return;
+    lastPage = page;
+    if (first) return;
     const main = document.getElementById('main');
     const target = main?.querySelector<HTMLElement>('h1') ?? main;
     if (target) {
