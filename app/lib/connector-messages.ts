@@ -1,11 +1,19 @@
-/** What the connector page says for each outcome of the flow, by the reason in `?error=`. */
+/** What the connector page says (as a flash notice) for each outcome of the flow, by its reason code. */
 export const FLOW_MESSAGES: Record<string, { tone: 'info' | 'error'; text: (name: string) => string }> = {
   access_denied: {
     tone: 'info',
     text: (name) => `You declined access on ${name}'s consent page, so nothing was connected. You can connect whenever you are ready.`,
   },
+  // Declining a reconnect changes nothing: the connection that was there still works.
+  access_denied_connected: {
+    tone: 'info',
+    text: (name) => `You declined access on ${name}'s consent page. Nothing changed: your ${name} connection is still active.`,
+  },
   provider_error: { tone: 'error', text: (name) => `${name} could not complete the authorization. Please try again.` },
-  invalid_request: { tone: 'error', text: () => 'The callback was missing its code or state. Please connect again.' },
+  invalid_request: {
+    tone: 'error',
+    text: () => 'This connection attempt is not valid or has expired. Please connect again.',
+  },
   state_unknown: {
     tone: 'error',
     text: () => 'This connection attempt is not valid: it may have been used already. Please connect again.',
@@ -37,7 +45,7 @@ export const FLOW_MESSAGES: Record<string, { tone: 'info' | 'error'; text: (name
   unknown: { tone: 'error', text: () => 'Something went wrong while connecting. Please try again.' },
 };
 
-export function flowMessage(reason: string | null, name: string) {
+export function flowMessage(reason: string | null, name: string): { tone: 'info' | 'error'; text: string } | null {
   if (!reason) return null;
   const entry = FLOW_MESSAGES[reason] ?? FLOW_MESSAGES.unknown!;
   return { tone: entry.tone, text: entry.text(name) };
@@ -127,3 +135,7 @@ export function checkResultText(health: 'healthy' | 'refresh_failing' | 'needs_r
   if (health === 'refresh_failing') return `Checked just now: ${name} did not answer; Plugboard keeps retrying.`;
   return `Checked just now: ${name} no longer accepts the connection.`;
 }
+
+/** The flash notices of the connector page's own outcomes. */
+export const connectedText = (name: string) => `${name} is connected.`;
+export const disconnectedText = (name: string) => `${name} was disconnected and its token removed.`;

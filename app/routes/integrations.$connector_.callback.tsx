@@ -1,11 +1,14 @@
 /**
  * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
- * `exchange` procedure and answers with a redirect to the connector page, with
- * `?success=true`, `?finishing=true` or `?error=<reason>` (a 404 for an unknown connector), or
+ * `exchange` procedure and answers with a redirect to the connector page carrying a one-time
+ * flash notice (connected, or what went wrong; `?finishing=1` when the connect is finished in
+ * the background, so the page follows the status), a 404 for an unknown connector, or a redirect
  * to the choice page when the authorization reaches several accounts. Nothing else renders
  * here, and `Referrer-Policy: no-referrer` keeps the code out of any Referer header.
  */
 import { redirect, type LoaderFunctionArgs } from '@remix-run/node';
+import { connectedText, flowMessage } from '~/lib/connector-messages';
+import { redirectWithFlash } from '~/lib/flash.server';
 import { callOrThrow, connectorCaller, failureReason, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
 
 // Referrer-Policy: no-referrer for this path is set with the other security headers
@@ -42,17 +45,27 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const entry = await callOrThrow(request, () => getCaller(context).catalog.get({ id: connector }));
   if (entry.availability !== 'available') throw notFound();
   const page = `/integrations/${connector}`;
-  const back = (query: string) => redirect(`${page}?${query}`, { headers: NO_STORE });
+  const name = entry.name;
+  const back = (reason: string) => {
+    const message = flowMessage(reason, name)!;
+    return redirectWithFlash(request, page, message, { headers: NO_STORE });
+  };
 
   const url = new URL(request.url);
   const providerError = rawQueryParam(url, 'error');
   if (providerError !== null) {
     // The admin declined (access_denied) or the provider refused: say so, store nothing.
-    return back(`error=${providerError === 'access_denied' ? 'access_denied' : 'provider_error'}`);
+    if (providerError !== 'access_denied') return back('provider_error');
+    // Declining a reconnect leaves the live connection as it was: say that, not "nothing connected".
+    const connected = await connectorCaller(context, connector)
+      .status()
+      .then((status) => status.connected)
+      .catch(() => false);
+    return back(connected ? 'access_denied_connected' : 'access_denied');
   }
   const code = rawQueryParam(url, 'code');
   const state = rawQueryParam(url, 'state');
-  if (!code || !state) return back('error=invalid_request');
+  if (!code || !state) return back('invalid_request');
 
   try {
     const iss = rawQueryParam(url, 'iss') ?? undefined;
@@ -60,13 +73,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     // Several accounts: the choice page, a path the server built under this connector's page.
     if (redirectTo?.startsWith(`${page}/choose/`)) return redirect(redirectTo, { headers: NO_STORE });
     // The secret backend has not answered yet: the page says so and follows the status.
-    if (finishing) return back('finishing=true');
+    if (finishing) return redirect(`${page}?finishing=1`, { headers: NO_STORE });
   } catch (error) {
     // A connector in the catalog without a router: no such procedure, so no such page.
     if (toFailure(error).code === 'NOT_FOUND') throw notFound();
-    return back(`error=${failureReason(error)}`);
+    return back(failureReason(error));
   }
-  return back('success=true');
+  return redirectWithFlash(request, page, { tone: 'success', text: connectedText(name) }, { headers: NO_STORE });
 }
 
 // Never rendered (the loader always redirects or throws), but a component makes this a UI

@@ -1,0 +1,117 @@
+import { Form, Link, useNavigation } from '@remix-run/react';
+import { useEffect, useState } from 'react';
+import {
+  AlertDialog,
+  AlertDialogCancel,
+  AlertDialogContent,
+  AlertDialogDescription,
+  AlertDialogFooter,
+  AlertDialogHeader,
+  AlertDialogTitle,
+  AlertDialogTrigger,
+} from '~/components/ui/alert-dialog';
+import { Button, buttonVariants } from '~/components/ui/button';
+import { cn } from '~/utils/cn';
+
+/** What disconnecting does, for the confirmation. */
+export function disconnectText(name: string, workspaceName: string | null, revocable: boolean): string {
+  return `${
+    revocable
+      ? `Plugboard will revoke its access to ${workspaceName ?? 'the account'}, delete the stored token, and stop using this connection.`
+      : `${name} offers apps no way to revoke access: Plugboard will delete its stored tokens and stop using this connection. To end the access at ${name} too, remove the app from your account's connected apps there.`
+  } You can reconnect at any time.`;
+}
+
+const dangerOutline = 'border-danger text-danger hover:bg-danger-soft';
+
+function ConfirmForm({ busy }: { busy: boolean }) {
+  return (
+    <Form method="post">
+      <input type="hidden" name="intent" value="disconnect" />
+      <Button type="submit" variant="danger" disabled={busy} className="w-full sm:w-auto">
+        {busy ? 'Disconnecting…' : 'Yes, disconnect'}
+      </Button>
+    </Form>
+  );
+}
+
+/**
+ * Disconnect, confirmed first. With JavaScript: a Radix AlertDialog (focus trapped, Escape and
+ * Cancel close it and return focus to the trigger); "Yes, disconnect" posts to the page's
+ * action, which answers with a flash notice. Without JavaScript the trigger is a plain GET to
+ * `?confirm=disconnect`, where DisconnectConfirmation renders the same question in the page.
+ */
+export function DisconnectDialog({ name, workspaceName, revocable }: { name: string; workspaceName: string | null; revocable: boolean }) {
+  const [hydrated, setHydrated] = useState(false);
+  useEffect(() => setHydrated(true), []);
+  const [open, setOpen] = useState(false);
+  const navigation = useNavigation();
+  const busy = navigation.state !== 'idle' && navigation.formData?.get('intent') === 'disconnect';
+
+  if (!hydrated) {
+    return (
+      <Form method="get">
+        <input type="hidden" name="confirm" value="disconnect" />
+        <Button type="submit" variant="secondary" className={dangerOutline}>
+          Disconnect
+        </Button>
+      </Form>
+    );
+  }
+  return (
+    // While the disconnect is under way the dialog stays open, so focus stays inside it.
+    <AlertDialog open={open || busy} onOpenChange={(next) => (busy ? undefined : setOpen(next))}>
+      <AlertDialogTrigger asChild>
+        <Button type="button" variant="secondary" className={dangerOutline}>
+          Disconnect
+        </Button>
+      </AlertDialogTrigger>
+      <AlertDialogContent>
+        <AlertDialogHeader>
+          <AlertDialogTitle>Disconnect {name}?</AlertDialogTitle>
+          <AlertDialogDescription>{disconnectText(name, workspaceName, revocable)}</AlertDialogDescription>
+        </AlertDialogHeader>
+        <AlertDialogFooter>
+          <AlertDialogCancel disabled={busy}>Cancel</AlertDialogCancel>
+          <ConfirmForm busy={busy} />
+        </AlertDialogFooter>
+      </AlertDialogContent>
+    </AlertDialog>
+  );
+}
+
+/** The same question without JavaScript, rendered in the page at `?confirm=disconnect`. */
+export function DisconnectConfirmation({
+  name,
+  workspaceName,
+  revocable,
+  cancelHref,
+}: {
+  name: string;
+  workspaceName: string | null;
+  revocable: boolean;
+  cancelHref: string;
+}) {
+  const busy = useNavigation().state === 'submitting';
+  return (
+    <div
+      role="alertdialog"
+      aria-labelledby="confirm-heading"
+      aria-describedby="confirm-text"
+      className="flex flex-col gap-3 rounded-md border-l-4 border-danger bg-danger-soft px-4 py-3"
+    >
+      <h2 id="confirm-heading" className="text-lg font-bold">
+        Disconnect {name}?
+      </h2>
+      <p id="confirm-text" className="text-sm">
+        {disconnectText(name, workspaceName, revocable)}
+      </p>
+      <div className="flex flex-wrap items-center gap-3">
+        <ConfirmForm busy={busy} />
+        <Link to={cancelHref} className={cn(buttonVariants({ variant: 'secondary' }))}>
+          Cancel
+        </Link>
+      </div>
+    </div>
+  );
+}
