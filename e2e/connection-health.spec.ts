@@ -21,7 +21,7 @@ async function approveAtSandbox(page: Page, button: string, appOrigin: string): 
   await page.waitForURL((url) => url.origin !== appOrigin);
   const sandboxOrigin = new URL(page.url()).origin;
   await page.getByRole('button', { name: 'Approve', exact: true }).click();
-  await expect(page).toHaveURL(`${PAGE}?success=true`);
+  await expect(page).toHaveURL(PAGE);
   return sandboxOrigin;
 }
 
@@ -76,9 +76,10 @@ for (const javaScriptEnabled of [true, false]) {
       await expect(connection(page).locator('[data-check-result]')).toHaveText('Checked just now: Linear no longer accepts the connection.');
       await expect(head(page).getByText('Reconnect needed', { exact: true })).toBeVisible();
       await expect(fact(page, 'Health')).toHaveText('Reconnect needed');
-      // One way forward: a single Reconnect button, inside the banner.
+      // One way forward: a single Reconnect button, the page's primary action in its header.
       await expect(page.getByRole('button', { name: 'Reconnect Linear', exact: true })).toHaveCount(1);
-      await expect(banner(page).getByRole('button', { name: 'Reconnect Linear', exact: true })).toBeVisible();
+      await expect(head(page).getByRole('button', { name: 'Reconnect Linear', exact: true })).toBeVisible();
+      await expect(banner(page)).toContainText('Reconnect Linear');
       const needed = page.locator('table.events td[data-action="needs_reconnect"]');
       await expect(needed).toHaveText(`Reconnect needed: ${healthReasonText('invalid_grant', 'Linear')}`);
       await expect(needed.locator('xpath=following-sibling::td[1]')).toHaveText('Plugboard');

@@ -5,11 +5,12 @@
  * server, the OAuth flow and the sandbox's HTTP endpoints.
  */
 import { type Browser, type Page } from '@playwright/test';
-import { flowMessage } from '../app/lib/connector-messages.js';
+import { connectedText, flowMessage } from '../app/lib/connector-messages.js';
 import { ConfigValue, ConnectorEvent, ConnectorInstallation, EncryptedSecret } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import type { LocalSecretBackend } from '../server/secrets/local-backend.js';
 import { expect, test, type TestUser } from './fixtures.js';
+import { expectFlash, flashNotice } from './flash-notice.js';
 
 const PAGE = '/integrations/intercom';
 const CALLBACK = `${PAGE}/callback`;
@@ -232,8 +233,9 @@ async function connect(
   button: 'Connect Intercom' | 'Reconnect Intercom' = 'Connect Intercom',
 ): Promise<string> {
   const callbackUrl = await goThroughConsent(page, appOrigin, button, 'Approve');
-  await expect(page).toHaveURL(`${PAGE}?success=true`);
-  await expect(page.getByRole('status')).toHaveText(`Connected to ${WORKSPACE.name}.`);
+  // A one-time flash notice, not a URL parameter.
+  await expect(page).toHaveURL(PAGE);
+  await expectFlash(page, connectedText('Intercom'), 'success');
   await expectConnectedPage(page, admin);
   return callbackUrl;
 }
@@ -245,13 +247,14 @@ async function disconnect(page: Page, admin: TestUser, javaScriptEnabled: boolea
   const dialog = page.getByRole('alertdialog', { name: 'Disconnect Intercom?' });
   await expect(dialog).toBeVisible();
   await waitForHydration(page, javaScriptEnabled);
-  // With JavaScript the confirmation calls the tRPC mutation; without, it posts the form.
-  const viaTrpc = javaScriptEnabled
-    ? page.waitForResponse((response) => new URL(response.url()).pathname === '/api/trpc/intercom.disconnect')
-    : null;
+  // Either way the confirmation posts to the page's action (with JavaScript through Remix's
+  // fetch), which answers with a flash notice.
+  const posted = page.waitForResponse(
+    (response) => response.request().method() === 'POST' && new URL(response.url()).pathname === PAGE,
+  );
   await dialog.getByRole('button', { name: 'Yes, disconnect', exact: true }).click();
-  if (viaTrpc) expect((await viaTrpc).status()).toBe(200);
-  await expect(page).toHaveURL(`${PAGE}?disconnected=true`);
+  expect((await posted).status()).toBeLessThan(400);
+  await expect(page).toHaveURL(PAGE);
   await expect(dialog).toHaveCount(0);
   await expectDisconnectedPage(page, admin);
 }
@@ -340,21 +343,23 @@ for (const mode of [
       const dialog = page.getByRole('alertdialog', { name: 'Disconnect Intercom?' });
       await expect(dialog).toBeVisible();
       await expect(dialog).toContainText(`Plugboard will revoke its access to ${WORKSPACE.name}`);
-      await expect(page).toHaveURL(`${PAGE}?confirm=disconnect`);
+      // With JavaScript a modal dialog (the rest of the page is hidden from assistive technology);
+      // without, the confirmation's own state of the page.
+      await expect(page).toHaveURL(mode.javaScriptEnabled ? PAGE : `${PAGE}?confirm=disconnect`);
       // While it asks, the other controls are gone and nothing has happened yet.
       await expect(page.getByRole('button', { name: 'Reconnect Intercom', exact: true })).toHaveCount(0);
       await expect(page.getByRole('button', { name: 'Disconnect', exact: true })).toHaveCount(0);
-      await expectConnectedState(page, admin);
+      if (!mode.javaScriptEnabled) await expectConnectedState(page, admin);
       expect(await stored(orm, secretBackend, tenant.id)).toEqual(connected);
 
-      await dialog.getByRole('link', { name: 'Cancel' }).click();
+      await dialog.getByRole(mode.javaScriptEnabled ? 'button' : 'link', { name: 'Cancel', exact: true }).click();
       await expect(page).toHaveURL(PAGE);
       await expect(dialog).toHaveCount(0);
       await expectConnectedPage(page, admin);
       expect(await stored(orm, secretBackend, tenant.id)).toEqual(connected);
 
       await disconnect(page, admin, mode.javaScriptEnabled);
-      await expect(page.getByRole('status')).toHaveText(DISCONNECTED_NOTICE);
+      await expectFlash(page, DISCONNECTED_NOTICE, 'success');
       await expectActivity(page, [
         ['Disconnected', admin.email],
         ['Connected', admin.email],
@@ -455,9 +460,9 @@ test.describe('Intercom', () => {
     await page.goto(PAGE);
     await goThroughConsent(page, appOrigin, 'Connect Intercom', 'Deny');
 
-    await expect(page).toHaveURL(`${PAGE}?error=access_denied`);
-    // A notice (status), not an error (alert): declining is a choice, not a failure.
-    await expect(page.getByRole('status')).toHaveText(declined?.text ?? '');
+    await expect(page).toHaveURL(PAGE);
+    // A notice, not an error: declining is a choice, not a failure.
+    await expectFlash(page, declined?.text ?? '', 'info');
     await expect(page.getByRole('alert')).toHaveCount(0);
     await expectNotConnectedPage(page);
     await expectActivity(page, []);
@@ -522,12 +527,11 @@ test.describe('Intercom', () => {
     admin,
     baseURL,
   }) => {
-    // The JavaScript path disconnects through the tRPC hook, then navigates through Remix's
-    // router so the notice renders from the new search params.
+    // The JavaScript path posts through Remix's fetch; the action's flash notice shows as a toast.
     await page.goto(PAGE);
     await connect(page, originOf(baseURL), admin);
     await disconnect(page, admin, true);
-    await expect(page.getByRole('status')).toHaveText(DISCONNECTED_NOTICE);
+    await expect(page.getByRole('region', { name: /Notification/ })).toContainText(DISCONNECTED_NOTICE);
   });
 
   test('replaying the callback URL is refused and changes nothing', async ({
@@ -544,11 +548,9 @@ test.describe('Intercom', () => {
     const connected = await expectStoredConnected(orm, secretBackend, tenant.id, admin);
 
     await page.goto(callbackUrl);
-    await expect(page).toHaveURL(`${PAGE}?error=state_unknown`);
-    const alert = page.getByRole('alert');
-    await expect(alert).toHaveText(flowMessage('state_unknown', 'Intercom')?.text ?? '');
-    await expect(alert).toContainText('not valid');
-    await expect(page.getByRole('status')).toHaveCount(0);
+    await expect(page).toHaveURL(PAGE);
+    await expectFlash(page, flowMessage('state_unknown', 'Intercom')?.text ?? '', 'error');
+    await expect(flashNotice(page, 'not valid')).toBeVisible();
     await expectConnectedPage(page, admin);
     await expectActivity(page, [['Connected', admin.email]]);
     expect(await stored(orm, secretBackend, tenant.id)).toEqual(connected);

@@ -4,11 +4,12 @@
  * choice page; only the pick makes the connection, and the page then names the site.
  */
 import type { Page } from '@playwright/test';
-import { flowMessage } from '../app/lib/connector-messages.js';
+import { connectedText, flowMessage } from '../app/lib/connector-messages.js';
 import { ConnectorGrant, ConnectorInstallation } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { JIRA_SANDBOX_SITES as SITES } from '../server/connectors/jira/sandbox-profile.js';
 import { expect, test } from './fixtures.js';
+import { expectFlash } from './flash-notice.js';
 
 const PAGE = '/integrations/jira';
 const head = (page: Page) => page.locator('.connector-head');
@@ -46,7 +47,8 @@ for (const javaScriptEnabled of [true, false]) {
 
       await page.getByRole('radio', { name: new RegExp(SITES[1].name) }).check();
       await page.getByRole('button', { name: 'Connect this account', exact: true }).click();
-      await expect(page).toHaveURL(`${PAGE}?success=true`);
+      await expect(page).toHaveURL(PAGE);
+      await expectFlash(page, connectedText('Jira'), 'success');
       await expect(connection(page).getByText(`Connected to ${SITES[1].name}`, { exact: true })).toBeVisible();
       await expect(connection(page).locator('[data-learned="siteUrl"]')).toHaveText(SITES[1].url);
       await expect(connection(page).locator('[data-learned="cloudId"]')).toHaveText(SITES[1].id);
@@ -54,15 +56,15 @@ for (const javaScriptEnabled of [true, false]) {
 
       // Back to the used choice: it is gone, and the page says so.
       await page.goto(choiceUrl);
-      await expect(page).toHaveURL(`${PAGE}?error=choice_unknown`);
-      await expect(page.getByRole('alert')).toHaveText(flowMessage('choice_unknown', 'Jira')?.text ?? '');
+      await expect(page).toHaveURL(PAGE);
+      await expectFlash(page, flowMessage('choice_unknown', 'Jira')?.text ?? '', 'error');
     });
 
     test('cancel: nothing connected, the grant given up, and the page says so', async ({ signedInPage: page, tenant, orm }) => {
       await toChoice(page);
       await page.getByRole('button', { name: 'Cancel', exact: true }).click();
-      await expect(page).toHaveURL(`${PAGE}?error=choice_cancelled`);
-      await expect(page.getByRole('status')).toHaveText(flowMessage('choice_cancelled', 'Jira')?.text ?? '');
+      await expect(page).toHaveURL(PAGE);
+      await expectFlash(page, flowMessage('choice_cancelled', 'Jira')?.text ?? '', 'info');
       await expect(head(page).getByText('Not connected', { exact: true })).toBeVisible();
       const after = await rows(orm, tenant.id);
       expect(after.installations).toEqual([]);

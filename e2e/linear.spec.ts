@@ -4,12 +4,13 @@
  * unset), the callback, and what lands in the database and the secret store.
  */
 import type { Page } from '@playwright/test';
-import { flowMessage } from '../app/lib/connector-messages.js';
+import { connectedText, disconnectedText, flowMessage } from '../app/lib/connector-messages.js';
 import { ConnectorInstallation, EncryptedSecret } from '../db/entities/index.js';
 import type { Orm } from '../db/orm.js';
 import { LINEAR_SANDBOX_ORGANIZATION as ORG } from '../server/connectors/linear/sandbox-profile.js';
 import type { LocalSecretBackend } from '../server/secrets/local-backend.js';
 import { expect, test } from './fixtures.js';
+import { expectFlash } from './flash-notice.js';
 
 const PAGE = '/integrations/linear';
 const CALLBACK = `${PAGE}/callback`;
@@ -67,8 +68,8 @@ test('Linear: connect through the sandbox consent page, see the organization, di
 
   const callbackUrl = await throughConsent(page, appOrigin, 'Approve');
   expect(new URL(callbackUrl).searchParams.get('code')).toBeTruthy();
-  await expect(page).toHaveURL(`${PAGE}?success=true`);
-  await expect(page.getByRole('status')).toHaveText(`Connected to ${ORG.name}.`);
+  await expect(page).toHaveURL(PAGE);
+  await expectFlash(page, connectedText('Linear'), 'success');
   await expect(connection(page).getByText(`Connected to ${ORG.name}`, { exact: true })).toBeVisible();
   await expect(head(page).getByText('Connected', { exact: true })).toBeVisible();
 
@@ -83,7 +84,8 @@ test('Linear: connect through the sandbox consent page, see the organization, di
   const dialog = page.getByRole('alertdialog', { name: 'Disconnect Linear?' });
   await expect(dialog).toBeVisible();
   await dialog.getByRole('button', { name: 'Yes, disconnect', exact: true }).click();
-  await expect(page).toHaveURL(`${PAGE}?disconnected=true`);
+  await expect(page).toHaveURL(PAGE);
+  await expectFlash(page, disconnectedText('Linear'), 'success');
   await expect(head(page).getByText('Disconnected', { exact: true })).toBeVisible();
   await expect(connection(page).getByText(`Connected to ${ORG.name}`)).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Reconnect Linear', exact: true })).toBeVisible();
@@ -97,9 +99,9 @@ test('Linear: connect through the sandbox consent page, see the organization, di
 test('Linear: Deny at the sandbox stores nothing and says so', async ({ signedInPage: page, tenant, orm, secretBackend, baseURL }) => {
   await page.goto(PAGE);
   await throughConsent(page, originOf(baseURL), 'Deny');
-  await expect(page).toHaveURL(`${PAGE}?error=access_denied`);
+  await expect(page).toHaveURL(PAGE);
   // Declining is the admin's choice, not an error: an info notice.
-  await expect(page.getByRole('status')).toHaveText(flowMessage('access_denied', 'Linear')?.text ?? '');
+  await expectFlash(page, flowMessage('access_denied', 'Linear')?.text ?? '', 'info');
   await expect(head(page).getByText('Not connected', { exact: true })).toBeVisible();
   expect(await stored(orm, secretBackend, tenant.id)).toEqual({ installations: [], keys: [], token: null });
 });

@@ -84,7 +84,7 @@ test('connect, disconnect and reconnect with SSM and an external Intercom-protoc
   await page.getByRole('button', { name: 'Connect Intercom' }).click();
   await expect(page).toHaveURL(new RegExp(`^http://127\\.0\\.0\\.1:${E2E_SSM.intercomPort}/oauth`));
   await page.getByRole('button', { name: 'Approve' }).click();
-  await expect(page).toHaveURL(/\/integrations\/intercom\?success=true$/);
+  await expect(page).toHaveURL(/\/integrations\/intercom$/);
   await expect(page.getByText('Connected to E2E Workspace').first()).toBeVisible();
 
   const token = await storedToken(ssm, admin.tenantId);
@@ -98,13 +98,14 @@ test('connect, disconnect and reconnect with SSM and an external Intercom-protoc
 
   await page.getByRole('button', { name: 'Disconnect' }).click();
   await page.getByRole('button', { name: 'Yes, disconnect' }).click();
-  await expect(page.getByRole('status')).toHaveText('Intercom was disconnected and its token removed.');
+  // The action's one-time flash notice, a toast with JavaScript.
+  await expect(page.getByRole('region', { name: /Notification/ })).toContainText('Intercom was disconnected and its token removed.');
   expect(await storedToken(ssm, admin.tenantId)).toBeNull();
 
   // Reconnect at once: SSM is written with Overwrite, never delete-then-create.
   await page.getByRole('button', { name: 'Reconnect Intercom' }).click();
   await page.getByRole('button', { name: 'Approve' }).click();
-  await expect(page).toHaveURL(/\/integrations\/intercom\?success=true$/);
+  await expect(page).toHaveURL(/\/integrations\/intercom$/);
   const again = await storedToken(ssm, admin.tenantId);
   expect(again).toBeTruthy();
   expect(again).not.toBe(token);
