@@ -35,6 +35,16 @@ export function useConnectorStatus(connector: RoutedConnectorId, loaderData?: Co
       },
     }),
   );
+  // React Query's focus manager listens on window; a page that becomes visible again (another
+  // tab changed the connection meanwhile) announces it on document, so refetch from there too.
+  const { refetch } = query;
+  useEffect(() => {
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void refetch();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => document.removeEventListener('visibilitychange', onVisible);
+  }, [refetch]);
   const data = loaderData && query.dataUpdatedAt < arrivedAt ? loaderData : query.data;
   return { ...query, data };
 }
