@@ -8,6 +8,7 @@
 import AxeBuilder from '@axe-core/playwright';
 import type { Browser, Page } from '@playwright/test';
 import { connectedText, disconnectedText, flowMessage } from '../app/lib/connector-messages.js';
+import { ConnectorEvent } from '../db/entities/index.js';
 import { expect, test } from './fixtures.js';
 import { expectFlash, flashNotice } from './flash-notice.js';
 
@@ -181,13 +182,31 @@ test.describe('connector page with JavaScript', () => {
     await expectFlash(page, flowMessage('invalid_request', 'Linear')?.text ?? '', 'error');
   });
 
-  test('Show more loads more activity, also as a plain link', async ({ signedInPage: page, baseURL }) => {
-    await connectLinear(page, baseURL);
-    await page.goto(`${PAGE}?events=10`);
-    const rows = page.getByRole('region', { name: 'Recent activity' }).getByRole('row').filter({ has: page.getByRole('cell') });
-    await expect(rows).toHaveCount(1);
-    // Fewer events than the limit: nothing more to show.
-    await expect(page.getByRole('link', { name: 'Show more' })).toHaveCount(0);
+  test('Show more loads more activity, also as a plain link', async ({ signedInPage: page, tenant, orm }) => {
+    // 25 recorded events (the page shows 10 first, "Show more" asks for 20 more, up to 50).
+    const em = orm.em.fork();
+    for (let i = 0; i < 25; i++) {
+      em.create(ConnectorEvent, {
+        tenant: tenant.id,
+        connector: 'linear',
+        action: i % 2 ? 'connected' : 'disconnected',
+        actorEmail: `admin${i}@e2e.plugboard.test`,
+        externalAccountName: 'Acme',
+        detail: null,
+        createdAt: new Date(Date.UTC(2026, 0, 1, 0, i)),
+      });
+    }
+    await em.flush();
+    await page.goto(PAGE);
+    const activity = page.getByRole('region', { name: 'Recent activity' });
+    const rows = activity.getByRole('row').filter({ has: page.getByRole('cell') });
+    await expect(rows).toHaveCount(10);
+    await expect(rows.first().getByRole('cell').nth(2)).toHaveText('admin24@e2e.plugboard.test');
+    await activity.getByRole('link', { name: 'Show more' }).click();
+    await expect(page).toHaveURL(`${PAGE}?events=30`);
+    await expect(rows).toHaveCount(25);
+    // All shown: nothing more to ask for.
+    await expect(activity.getByRole('link', { name: 'Show more' })).toHaveCount(0);
   });
 
   test('every state fits from 320 to 1280 px and passes axe (WCAG 2.2 AA)', async ({ signedInPage: page, baseURL, tenant, secretBackend }) => {

@@ -1,11 +1,11 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { AppShell } from '~/components/AppShell';
 import { ActivityList, eventsLimit } from '~/components/connector/ActivityList';
 import { AccessList, ConnectionDetails, ConnectionFacts } from '~/components/connector/ConnectionDetails';
 import { ConnectorHeader } from '~/components/connector/ConnectorHeader';
-import { DisconnectConfirmation, DisconnectDialog } from '~/components/connector/DisconnectDialog';
+import { DisconnectConfirmation, DisconnectDialog, useFocusAfterDisconnect } from '~/components/connector/DisconnectDialog';
 import { HealthBanner } from '~/components/connector/HealthBanner';
 import { SettingsForm } from '~/components/connector/SettingsForm';
 import { primaryActionFor, type ConnectorActionData } from '~/components/connector/types';
@@ -110,19 +110,7 @@ export default function ConnectorPage() {
   const needsReconnect = status.connected && status.health === 'needs_reconnect';
   const workspaceName = status.workspace?.name ?? null;
 
-  // After "Yes, disconnect" the Disconnect button and its dialog are gone: focus goes to the
-  // state's new primary action (Reconnect), or the heading, never to the body. Scheduled after
-  // the dialog's own focus return, which would aim at the removed trigger.
-  const wasConnected = useRef(status.connected);
-  useEffect(() => {
-    if (wasConnected.current && !status.connected && hydrated) {
-      const header = document.querySelector<HTMLElement>('.connector-head');
-      const target = header?.querySelector<HTMLElement>('button') ?? header?.querySelector<HTMLElement>('h1');
-      if (target && !target.matches('button')) target.setAttribute('tabindex', '-1');
-      setTimeout(() => target?.focus(), 0);
-    }
-    wasConnected.current = status.connected;
-  }, [status.connected, hydrated]);
+  useFocusAfterDisconnect(status.connected, hydrated);
 
   const onCheck = (event: FormEvent<HTMLFormElement>) => {
     if (!hydrated) return; // without JavaScript the form posts to the action

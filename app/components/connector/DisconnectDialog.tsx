@@ -1,5 +1,5 @@
 import { Form, Link, useNavigation } from '@remix-run/react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import {
   AlertDialog,
   AlertDialogCancel,
@@ -114,4 +114,22 @@ export function DisconnectConfirmation({
       </div>
     </div>
   );
+}
+
+/**
+ * After "Yes, disconnect" the Disconnect button and its dialog are gone: focus goes to the
+ * state's new primary action (Reconnect) in the header, or its heading, never to the body.
+ * Scheduled after the dialog's own focus return, which would aim at the removed trigger.
+ */
+export function useFocusAfterDisconnect(connected: boolean, hydrated: boolean) {
+  const wasConnected = useRef(connected);
+  useEffect(() => {
+    if (wasConnected.current && !connected && hydrated) {
+      const header = document.querySelector<HTMLElement>('.connector-head');
+      const target = header?.querySelector<HTMLElement>('button') ?? header?.querySelector<HTMLElement>('h1');
+      if (target && !target.matches('button')) target.setAttribute('tabindex', '-1');
+      setTimeout(() => target?.focus(), 0);
+    }
+    wasConnected.current = connected;
+  }, [connected, hydrated]);
 }
