@@ -4,6 +4,7 @@
  * `useIntercomStatus` and `useIntercomDisconnect` are the named shortcuts.
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useMemo } from 'react';
 import type { RoutedConnectorId } from '../../server/trpc/router';
 import type { ConnectorStatus } from '../../server/trpc/schemas';
 import { useTRPC } from './trpc';
@@ -12,18 +13,30 @@ import { useTRPC } from './trpc';
  * `follow`: a connect is being finished in the background (the callback said so), so poll until
  * it shows, for a minute at most. A status that says `finishing` is always followed.
  */
-export function useConnectorStatus(connector: RoutedConnectorId, initialData?: ConnectorStatus, follow = false) {
+export function useConnectorStatus(connector: RoutedConnectorId, loaderData?: ConnectorStatus, follow = false) {
   const trpc = useTRPC();
-  return useQuery(
+  const queryClient = useQueryClient();
+  // When the loader's data arrived (a navigation or a revalidation): it is the truth then, and
+  // wins over anything the cache held from before (another tab may have changed the connection).
+  const arrivedAt = useMemo(() => Date.now(), [loaderData]);
+  useEffect(() => {
+    if (loaderData) queryClient.setQueryData(trpc[connector].status.queryKey(), loaderData);
+  }, [loaderData, connector, queryClient, trpc]);
+  const query = useQuery(
     trpc[connector].status.queryOptions(undefined, {
-      initialData,
-      refetchInterval: (query) => {
-        const data = query.state.data;
-        const waiting = data?.finishing || (follow && !data?.connected && query.state.dataUpdateCount < 30);
+      initialData: loaderData,
+      initialDataUpdatedAt: arrivedAt,
+      // Always refetched on focus: the status is one indexed query.
+      staleTime: 0,
+      refetchInterval: (q) => {
+        const data = q.state.data;
+        const waiting = data?.finishing || (follow && !data?.connected && q.state.dataUpdateCount < 30);
         return waiting ? 2000 : false;
       },
     }),
   );
+  const data = loaderData && query.dataUpdatedAt < arrivedAt ? loaderData : query.data;
+  return { ...query, data };
 }
 
 /** Disconnects, then refreshes this connector's status, its events and the catalog. */

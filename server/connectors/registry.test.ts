@@ -7,7 +7,7 @@ import { oauthConnectors } from '../oauth/config.js';
 import { placeholders, templateShape } from '../oauth/templates.js';
 import { defaultConnectionSettings, templateValues } from './settings.js';
 import { configKeys, connectorIds, connectors, findKey, nonSensitiveKeys, sensitiveKeys } from './registry.js';
-import type { ConnectorDefinition } from './types.js';
+import { CONNECTOR_CATEGORIES, type ConnectorDefinition } from './types.js';
 
 const all = connectors as readonly ConnectorDefinition[];
 
@@ -52,6 +52,12 @@ describe('connector registry', () => {
       }
     }
     expect(oauthConnectors.map((c) => c.id)).toEqual(available.map((c) => c.id));
+  });
+
+  it('every connector has a catalog category, and connectors without an icon have monograms no other shares', () => {
+    for (const c of all) expect(Object.keys(CONNECTOR_CATEGORIES), c.id).toContain(c.category);
+    const marks = all.map((c) => (c.icon ? `icon:${c.icon.title}` : `monogram:${(c.monogram ?? c.name.charAt(0)).toUpperCase()}`));
+    expect(new Set(marks).size, `duplicate marks: ${marks.join(', ')}`).toBe(all.length);
   });
 
   it('every key is declared once, upper snake case, and routed by its sensitivity', () => {

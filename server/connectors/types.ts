@@ -13,6 +13,16 @@ export interface ConnectorIcon {
   readonly svgPath: string;
 }
 
+/** Where the catalog groups a connector. */
+export const CONNECTOR_CATEGORIES = {
+  communication: 'Communication',
+  engineering: 'Engineering',
+  documents: 'Documents',
+  crm: 'Sales and CRM',
+  support: 'Support',
+} as const;
+export type ConnectorCategory = keyof typeof CONNECTOR_CATEGORIES;
+
 /** The account on the provider's side that an installation is connected to. */
 export interface ExternalAccount {
   readonly id: string;
@@ -169,6 +179,9 @@ export interface ConnectorDefinition<
   /** Brand colour as `#RRGGBB`. */
   readonly brandColor: `#${string}`;
   readonly icon: ConnectorIcon | null;
+  /** Letters for the tile when there is no icon; must differ from every other connector's (default: the first letter). */
+  readonly monogram?: string;
+  readonly category: ConnectorCategory;
   /** What the admin grants, in plain words, shown before Connect. */
   readonly accessItems: readonly string[];
   readonly availability: 'available' | 'coming_soon';

@@ -5,6 +5,7 @@
  * jobs unlocked and taken by another. docs/decisions/008-job-queue.md.
  */
 import { Logger as WorkerLogger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
+import pg from 'pg';
 import { z } from 'zod';
 import { isConnectorId } from '../connectors/registry.js';
 import { reconcile } from '../connections/reconciler.js';
@@ -51,10 +52,14 @@ export interface Worker {
 }
 
 export async function startWorker(services: AppServices, databaseUrl: string): Promise<Worker> {
+  // Our own pool, not one graphile-worker makes: it has an error listener from the first moment
+  // (PostgreSQL ending an idle connection must never be an unhandled 'error' event that kills
+  // the process) and it is ended before the caller goes on to stop the database.
+  const pgPool = new pg.Pool({ connectionString: databaseUrl, max: services.env.WORKER_CONCURRENCY + 2 });
+  pgPool.on('error', (error) => services.logger.warn({ err: error, component: 'jobs' }, 'a job-queue database connection ended'));
   const runner: Runner = await run({
-    connectionString: databaseUrl,
+    pgPool,
     concurrency: services.env.WORKER_CONCURRENCY,
-    maxPoolSize: services.env.WORKER_CONCURRENCY + 2,
     noHandleSignals: true,
     pollInterval: 1000,
     taskList: taskList(services),
@@ -69,6 +74,7 @@ export async function startWorker(services: AppServices, databaseUrl: string): P
     stop: async () => {
       await sweeper.stop();
       await runner.stop();
+      await pgPool.end();
     },
   };
 }

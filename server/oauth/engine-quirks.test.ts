@@ -60,6 +60,7 @@ function configWith(spec: Partial<OAuthSpec<string>>) {
     tagline: 'A provider with quirks',
     brandColor: '#123456',
     icon: null,
+    category: 'engineering',
     accessItems: ['Everything'],
     availability: 'available',
     keys: {

@@ -48,6 +48,7 @@ function definitionFor(method: TokenEndpointAuthMethod) {
     tagline: 'A standards-compliant authorization server',
     brandColor: '#123456',
     icon: null,
+    category: 'engineering',
     accessItems: ['Everything the test needs'],
     availability: 'available',
     keys: {

@@ -25,6 +25,9 @@ export const catalogEntry = z.object({
   tagline: z.string(),
   brandColor: z.string().regex(/^#[0-9A-Fa-f]{6}$/),
   icon: z.object({ title: z.string(), svgPath: z.string() }).nullable(),
+  /** Letters for the tile when there is no icon (distinct across the catalog). */
+  monogram: z.string(),
+  category: z.enum(['communication', 'engineering', 'documents', 'crm', 'support']),
   accessItems: z.array(z.string()),
   availability: z.enum(['available', 'coming_soon']),
   status: connectorStatus,

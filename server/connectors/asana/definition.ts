@@ -7,6 +7,7 @@ export const asana = defineConnector({
   tagline: 'Projects and tasks',
   brandColor: '#F06A6A',
   icon: simpleIcon(siAsana),
+  category: 'engineering',
   accessItems: [
     'Read projects',
     'Read tasks',

@@ -7,6 +7,7 @@ export const confluence = defineConnector({
   tagline: 'Spaces and pages',
   brandColor: '#172B4D',
   icon: simpleIcon(siConfluence),
+  category: 'documents',
   accessItems: [
     'Read spaces',
     'Read pages',

@@ -6,6 +6,8 @@ export const gather = defineConnector({
   tagline: 'Spaces and events',
   brandColor: '#5463D6',
   icon: null, // not in simple-icons: the catalog shows a monogram
+  monogram: 'Ga',
+  category: 'communication',
   accessItems: [
     'Read space membership',
     'Read events',

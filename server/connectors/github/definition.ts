@@ -7,6 +7,7 @@ export const github = defineConnector({
   tagline: 'Repositories, issues and pull requests',
   brandColor: '#181717',
   icon: simpleIcon(siGithub),
+  category: 'engineering',
   accessItems: [
     'Read repository metadata',
     'Read issues and pull requests',

@@ -6,6 +6,8 @@ export const gong = defineConnector({
   tagline: 'Calls and transcripts',
   brandColor: '#8039DF',
   icon: null, // not in simple-icons: the catalog shows a monogram
+  monogram: 'Go',
+  category: 'crm',
   accessItems: [
     'Read call metadata',
     'Read call transcripts',

@@ -7,6 +7,7 @@ export const googleDrive = defineConnector({
   tagline: 'Files and folders',
   brandColor: '#4285F4',
   icon: simpleIcon(siGoogledrive),
+  category: 'documents',
   accessItems: [
     'Read file metadata',
     'Read files you pick',

@@ -7,6 +7,7 @@ export const googleEmail = defineConnector({
   tagline: 'Email threads and labels',
   brandColor: '#EA4335',
   icon: simpleIcon(siGmail),
+  category: 'communication',
   accessItems: [
     'Read message metadata and labels',
     'Read message bodies',

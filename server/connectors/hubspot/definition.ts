@@ -7,6 +7,7 @@ export const hubspot = defineConnector({
   tagline: 'Contacts, companies and deals',
   brandColor: '#FF7A59',
   icon: simpleIcon(siHubspot),
+  category: 'crm',
   accessItems: [
     'Read contacts and companies',
     'Read deals',

@@ -52,6 +52,7 @@ export const intercom = defineConnector({
   tagline: 'Conversations, contacts and help-center content',
   brandColor: '#6AFDEF',
   icon: simpleIcon(siIntercom),
+  category: 'support',
   accessItems: [
     'Read the workspace name and your admin identity',
     'Read conversations and contacts',

@@ -28,6 +28,7 @@ export const jira = defineConnector({
   tagline: 'Issues and projects',
   brandColor: '#0052CC',
   icon: simpleIcon(siJira),
+  category: 'engineering',
   accessItems: ['Read the Jira sites you pick and your Atlassian account', 'Read projects and issues'],
   availability: 'available',
   keys: {

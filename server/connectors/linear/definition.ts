@@ -16,6 +16,7 @@ export const linear = defineConnector({
   tagline: 'Issues, projects and cycles',
   brandColor: '#5E6AD2',
   icon: simpleIcon(siLinear),
+  category: 'engineering',
   accessItems: ['Read the organization name', 'Read issues, projects and cycles'],
   availability: 'available',
   keys: {

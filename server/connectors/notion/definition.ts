@@ -7,6 +7,7 @@ export const notion = defineConnector({
   tagline: 'Pages and databases shared with the integration',
   brandColor: '#000000',
   icon: simpleIcon(siNotion),
+  category: 'documents',
   accessItems: [
     'Read pages shared with the integration',
     'Read databases shared with the integration',

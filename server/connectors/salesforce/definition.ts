@@ -6,6 +6,8 @@ export const salesforce = defineConnector({
   tagline: 'Accounts, contacts and opportunities',
   brandColor: '#00A1E0',
   icon: null, // not in simple-icons: the catalog shows a monogram
+  monogram: 'Sf',
+  category: 'crm',
   accessItems: [
     'Read accounts and contacts',
     'Read opportunities',

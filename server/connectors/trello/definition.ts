@@ -7,6 +7,7 @@ export const trello = defineConnector({
   tagline: 'Boards, lists and cards',
   brandColor: '#0052CC',
   icon: simpleIcon(siTrello),
+  category: 'engineering',
   accessItems: [
     'Read boards and lists',
     'Read cards',

@@ -7,6 +7,7 @@ export const zendesk = defineConnector({
   tagline: 'Tickets and help-center articles',
   brandColor: '#03363D',
   icon: simpleIcon(siZendesk),
+  category: 'support',
   accessItems: [
     'Read tickets',
     'Read help-center articles',

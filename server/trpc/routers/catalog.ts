@@ -29,6 +29,8 @@ function entry(c: (typeof connectors)[number], installation: Installation | unde
     tagline: c.tagline,
     brandColor: c.brandColor,
     icon: c.icon,
+    monogram: c.monogram ?? c.name.charAt(0).toUpperCase(),
+    category: c.category,
     accessItems: [...c.accessItems],
     availability: c.availability,
     status,
