@@ -48,7 +48,6 @@ export function ConnectorCard({ entry, headingLevel = 4 }: { entry: CardEntry; h
           icon={entry.icon}
           monogram={entry.monogram}
           size={available ? 40 : 32}
-          className={available ? undefined : 'opacity-80'}
         />
         <div className="flex min-w-0 flex-col gap-1">
           <Heading className={cn('break-words font-bold leading-tight', available ? 'text-base' : 'text-sm')}>{entry.name}</Heading>
