@@ -11,9 +11,8 @@ import {
   useRouteLoaderData,
 } from '@remix-run/react';
 import { QueryClientProvider } from '@tanstack/react-query';
-import { useState, type ReactNode } from 'react';
+import { lazy, Suspense, useState, type ReactNode } from 'react';
 import { ERROR_TITLE, ErrorPage, NOT_FOUND_TITLE } from './components/ErrorPage';
-import { FlashToast, ToastProvider, ToastViewport } from './components/ui/toast';
 import { readFlash } from './lib/flash.server';
 import { useNonce } from './lib/nonce';
 import { makeQueryClient, makeTRPCClient, TRPCProvider } from './lib/trpc';
@@ -49,6 +48,9 @@ export const meta: MetaFunction = ({ error }) => {
   return [{ title: isRouteErrorResponse(error) && error.status === 404 ? NOT_FOUND_TITLE : ERROR_TITLE }];
 };
 
+/** The Radix toast is fetched only when a notice is to be shown: most pages never need it. */
+const FlashNotice = lazy(() => import('./components/ui/toast'));
+
 export function Layout({ children }: { children: ReactNode }) {
   const nonce = useNonce();
   // Here rather than in App: the layout stays mounted across error pages, so leaving a 404 for
@@ -82,12 +84,13 @@ export default function App() {
   return (
     <QueryClientProvider client={queryClient}>
       <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <ToastProvider label="Notification">
-          <Outlet />
-          {/* Without JavaScript the app shell shows the notice as an Alert instead. */}
-          {hydrated && flash ? <FlashToast key={flash.id} tone={flash.tone} text={flash.text} /> : null}
-          <ToastViewport />
-        </ToastProvider>
+        <Outlet />
+        {/* Without JavaScript the app shell shows the notice as an Alert instead. */}
+        {hydrated && flash ? (
+          <Suspense fallback={null}>
+            <FlashNotice key={flash.id} tone={flash.tone} text={flash.text} />
+          </Suspense>
+        ) : null}
       </TRPCProvider>
     </QueryClientProvider>
   );

@@ -13,6 +13,7 @@
  *     (against the loopback SSM endpoint unless SECRETS_BACKEND is set)
  * Knobs (benchmark only): BENCH_ITERATIONS, BENCH_FLOWS, BENCH_ATTACKERS, BENCH_ATTACK_SECONDS,
  * BENCH_TOKEN_REQUESTS, BENCH_TOKEN_CLIENTS, BENCH_DATA_DIR, BENCH_EMBEDDED_PG_PORT. The HTTP section needs `npx remix build` first.
+ * `npm run bench` first prints each route's JavaScript against its 120 KB gzip budget (bench/js-budget.ts).
  */
 import { existsSync } from 'node:fs';
 import { createServer, request, type Agent } from 'node:http';

@@ -262,7 +262,7 @@ async function disconnect(page: Page, admin: TestUser, javaScriptEnabled: boolea
 /** The catalog's Intercom card. */
 function catalogCard(page: Page) {
   return page
-    .getByRole('list', { name: 'Integrations catalog' })
+    .getByRole('region', { name: 'Available now' })
     .getByRole('listitem')
     .filter({ has: page.getByRole('heading', { name: 'Intercom', exact: true }) });
 }

@@ -45,7 +45,7 @@ test('focus on a tab refetches the status', async ({ signedInPage: a }) => {
   await b.getByRole('button', { name: 'Approve', exact: true }).click();
   await expect(b.locator('.connector-head').getByText('Connected', { exact: true })).toBeVisible();
   await a.bringToFront();
-  // React Query refetches when the document becomes visible again (its focus manager).
-  await a.evaluate(() => document.dispatchEvent(new Event('visibilitychange')));
+  // React Query's focus manager listens for visibilitychange on window.
+  await a.evaluate(() => window.dispatchEvent(new Event('visibilitychange')));
   await expect(a.locator('.connector-head').getByText('Connected', { exact: true })).toBeVisible();
 });

@@ -62,3 +62,13 @@ export function FlashToast({ tone, text }: FlashToastProps) {
     </ToastPrimitive.Root>
   );
 }
+
+/** A flash notice with its own toast region: loaded on demand, only when there is a notice to show. */
+export default function FlashNotice({ tone, text, label = 'Notification' }: FlashToastProps & { label?: string }) {
+  return (
+    <ToastProvider label={label}>
+      <FlashToast tone={tone} text={text} />
+      <ToastViewport />
+    </ToastProvider>
+  );
+}
