@@ -8,6 +8,7 @@ import { useTestDatabase } from '../../test/support/database.js';
 import { connectLinear, expireStoredToken, servicesWithLinear, startLinearSandbox } from '../../test/support/linear-connection.js';
 import { captureLogs } from '../../test/support/logs.js';
 import type { OAuthSandbox } from '../sandbox/oauth-sandbox.js';
+import type { SecretBackend } from '../secrets/backend.js';
 import { claimDue, sweepOnce } from './sweep.js';
 
 const db = useTestDatabase();
@@ -39,11 +40,13 @@ describe('sweep', () => {
     await sandbox.close();
     sandbox = await startLinearSandbox();
     const services = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' });
-    const other = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' });
+    // Another instance: its own services, the same secret backend (one master key, as in production).
+    const other = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' }, services.secrets.backend as SecretBackend);
     for (let i = 0; i < 6; i += 1) await expireStoredToken(db, (await connectLinear(services, sandbox)).scope.tenantId);
 
     const [a, b] = await Promise.all([sweepOnce(services, logs.logger), sweepOnce(other, logs.logger)]);
-    expect(a.refreshed + b.refreshed, `sweeps: ${JSON.stringify({ a, b })}`).toBe(6);
+    const why = logs.text().split('\n').filter((line) => /refresh/.test(line)).slice(0, 5).join('\n');
+    expect(a.refreshed + b.refreshed, `sweeps: ${JSON.stringify({ a, b })}\n${why}`).toBe(6);
     expect(a.claimed + b.claimed).toBe(6);
     // Each grant: its first access token and exactly one refreshed one.
     expect(accessPerGrant()).toEqual([2, 2, 2, 2, 2, 2]);
