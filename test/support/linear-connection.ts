@@ -52,3 +52,12 @@ export async function connectLinear(services: AppServices, sandbox: OAuthSandbox
   await caller.linear.exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
   return { session, caller, scope: { tenantId: session.tenantId, connector: 'linear' as const } };
 }
+
+/**
+ * Brings the stored expiry of a connection's token to the past, as if its lifetime had run out:
+ * for tests that need many requests right after expiry without a provider lifetime so short
+ * that the refreshed token is due again before a loaded machine has answered them all.
+ */
+export async function expireStoredToken(db: Pick<TestDatabase, 'sql'>, tenantId: string, connector = 'linear'): Promise<void> {
+  await db.sql("update connector_installations set expires_at = now() - interval '1 second' where tenant_id = $1 and type = $2", [tenantId, connector]);
+}
