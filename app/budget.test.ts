@@ -1,28 +1,15 @@
 /**
- * The JavaScript budget: no route may make a first visit download more than 120 KB of gzipped
- * JavaScript (manifest, client entry, root and route modules with their shared chunks). Reads the
- * Remix build (`npm test` builds before the unit tests); without a build it skips and says why.
+ * The measuring behind the JavaScript budget (120 KB of gzipped JavaScript per route on a first
+ * visit), which `npm run bench` reports for the real build beside the budget.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findManifest, formatReport, JS_BUDGET_BYTES, measureRoutes } from '../bench/js-budget';
-
-const manifest = findManifest();
+import { formatReport, measureRoutes } from '../bench/js-budget';
 
 describe('JavaScript budget per route', () => {
-  it.skipIf(!manifest)(
-    manifest ? 'every route stays within 120 KB gzip' : 'SKIPPED: no Remix build in public/build; run `npx remix build` first',
-    () => {
-      const rows = measureRoutes(manifest ?? '');
-      expect(rows.map((r) => r.route)).toContain('routes/integrations._index');
-      const over = rows.filter((r) => r.gzipBytes > JS_BUDGET_BYTES);
-      expect(over.map((r) => r.route), `\n${formatReport(rows)}\n`).toEqual([]);
-    },
-  );
-
   // The measuring itself, on a tiny fake build: shared files count once, parents count, budget flags.
   const dir = mkdtempSync(path.join(tmpdir(), 'js-budget-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -10,12 +10,10 @@ import {
   useRouteError,
   useRouteLoaderData,
 } from '@remix-run/react';
-import { QueryClientProvider } from '@tanstack/react-query';
-import { lazy, Suspense, useState, type ReactNode } from 'react';
+import { lazy, Suspense, type ReactNode } from 'react';
 import { ERROR_TITLE, ErrorPage, NOT_FOUND_TITLE } from './components/ErrorPage';
 import { readFlash } from './lib/flash.server';
 import { useNonce } from './lib/nonce';
-import { makeQueryClient, makeTRPCClient, TRPCProvider } from './lib/trpc';
 import styles from './styles/tailwind.css';
 import { useHydrated } from './utils/use-hydrated';
 import { useRouteFocus } from './utils/use-route-focus';
@@ -77,22 +75,18 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
-  const [queryClient] = useState(makeQueryClient);
-  const [trpcClient] = useState(makeTRPCClient);
   const { flash } = useLoaderData<typeof loader>();
   const hydrated = useHydrated();
   return (
-    <QueryClientProvider client={queryClient}>
-      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
-        <Outlet />
-        {/* Without JavaScript the app shell shows the notice as an Alert instead. */}
-        {hydrated && flash ? (
-          <Suspense fallback={null}>
-            <FlashNotice key={flash.id} tone={flash.tone} text={flash.text} />
-          </Suspense>
-        ) : null}
-      </TRPCProvider>
-    </QueryClientProvider>
+    <>
+      <Outlet />
+      {/* Without JavaScript the app shell shows the notice as an Alert instead. */}
+      {hydrated && flash ? (
+        <Suspense fallback={null}>
+          <FlashNotice key={flash.id} tone={flash.tone} text={flash.text} />
+        </Suspense>
+      ) : null}
+    </>
   );
 }
 

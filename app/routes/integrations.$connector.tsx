@@ -1,4 +1,5 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
+import { QueryProviders } from '~/lib/query-providers';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { AppShell } from '~/components/AppShell';
@@ -85,7 +86,16 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return json({ message: 'Unknown action.', fieldErrors: null, values: submitted, checked: null }, { status: 400 });
 }
 
-export default function ConnectorPage() {
+/** Live status and events need React Query, which only this page loads (app/lib/query-providers.tsx). */
+export default function ConnectorRoute() {
+  return (
+    <QueryProviders>
+      <ConnectorPage />
+    </QueryProviders>
+  );
+}
+
+function ConnectorPage() {
   const loaderData = useLoaderData<typeof loader>();
   const { user, isAdmin, connector, events, limit } = loaderData;
   const actionData = useActionData<typeof action>() as ConnectorActionData | undefined;
