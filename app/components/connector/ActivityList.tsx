@@ -35,7 +35,7 @@ export function ActivityList({ events, limit, name }: { events: ActivityEvent[];
       ) : (
         // The table scrolls on its own on a narrow screen; the page never does sideways.
         <div className="overflow-x-auto" tabIndex={0} role="group" aria-labelledby="events-heading">
-          <table className="events w-full text-left text-sm">
+          <table className="events w-full min-w-[36rem] text-left text-sm">
             <thead>
               <tr>
                 <th scope="col">When</th>
@@ -51,7 +51,7 @@ export function ActivityList({ events, limit, name }: { events: ActivityEvent[];
                     <LocalTime iso={e.at} />
                   </td>
                   <td data-action={e.action}>{eventText(e.action, e.detail, name)}</td>
-                  <td className="break-all">{e.actorEmail}</td>
+                  <td className="whitespace-nowrap">{e.actorEmail}</td>
                   <td>{e.workspaceName ?? ''}</td>
                 </tr>
               ))}
