@@ -30,6 +30,7 @@ import { createTenant, createUser } from '../server/auth/accounts.js';
 import { signIn } from '../server/auth/sessions.js';
 import { createServiceKey } from '../server/auth/service-keys.js';
 import { createContextInner } from '../server/trpc/context.js';
+import { approveOnConsentPage } from '../test/support/app-client.js';
 import { startSsmEndpoint } from '../test/support/ssm-endpoint.js';
 import { createCaller } from '../server/trpc/router.js';
 
@@ -84,23 +85,6 @@ function http(url: URL, options: { method?: string; body?: string; headers?: Rec
   });
 }
 
-/** The sandbox's consent page, approved as a browser would: its form carries a consent id. */
-async function approveAtSandbox(authorizeUrl: string): Promise<{ code: string; state: string }> {
-  const page = await (await fetch(authorizeUrl)).text();
-  const consent = /name="consent" value="([^"]+)"/.exec(page)?.[1] ?? '';
-  const decisionUrl = new URL(authorizeUrl);
-  decisionUrl.pathname = `${decisionUrl.pathname}/decision`;
-  decisionUrl.search = '';
-  const decision = await fetch(decisionUrl, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ consent, decision: 'approve' }),
-  });
-  const back = new URL(decision.headers.get('location')!);
-  return { code: back.searchParams.get('code')!, state: back.searchParams.get('state')! };
-}
-
 // Unless a secret backend is configured, SSM it is: the loopback SSM-protocol endpoint counts
 // the reads the token API makes (SSM's default quota is 40 a second per account).
 const ssm = process.env.SECRETS_BACKEND ? null : await startSsmEndpoint();
@@ -151,7 +135,7 @@ try {
   for (let i = 0; i < FLOWS; i++) {
     await time(flowSamples, async () => {
       const { authorizeUrl } = await caller.intercom.connect();
-      const { code, state } = await approveAtSandbox(authorizeUrl);
+      const { code, state } = await approveOnConsentPage(authorizeUrl);
       await time(callbackSamples, () => caller.intercom.exchange({ code, state }));
       if (i < FLOWS - 1) await caller.intercom.disconnect();
     });
@@ -190,7 +174,7 @@ try {
   // The token API: a Linear connection (through its sandbox), a service key, then requests one
   // at a time and TOKEN_CLIENTS at once, beside a bare node:http server answering the same JSON.
   const linear = await caller.linear.connect();
-  await caller.linear.exchange(await approveAtSandbox(linear.authorizeUrl));
+  await caller.linear.exchange(await approveOnConsentPage(linear.authorizeUrl));
   const { key } = await createServiceKey(services.orm.em.fork(), `bench-${Date.now()}`);
   const tokenUrl = new URL(`/api/v1/connections/linear/token?tenant=${slug}`, base);
   const auth = { authorization: `Bearer ${key.reveal()}` };

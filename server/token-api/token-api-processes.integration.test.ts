@@ -24,7 +24,7 @@ it('100 concurrent token requests across two instances after expiry: one refresh
     };
     const [a, b] = await Promise.all([startApp({ env }), startApp({ env })]);
     const services = servicesWithLinear(db, db.logs.logger, sandbox, {}, ssmBackend(endpoint));
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     const slug = (await db.sql<{ slug: string }>('select slug from tenants where id = $1', [scope.tenantId]))[0]!.slug;
     const { key } = await createServiceKey(db.orm.em.fork(), `processes-${Date.now()}`);
     const first = sandbox.tokens().filter((t) => t.kind === 'access');

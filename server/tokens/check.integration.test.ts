@@ -15,6 +15,7 @@ import type { ConnectorDefinition, OAuthSpec } from '../connectors/types.js';
 import { resolveOAuthConfig } from '../oauth/config.js';
 import type { OAuthSandbox } from '../sandbox/oauth-sandbox.js';
 import type { AppServices } from '../services.js';
+import { approveOnConsentPage } from '../../test/support/app-client.js';
 import { callerFor, signedInUser } from '../../test/support/factories.js';
 import { testServices, useTestDatabase } from '../../test/support/database.js';
 import { captureLogs } from '../../test/support/logs.js';
@@ -61,17 +62,7 @@ type Caller = ReturnType<typeof callerFor>;
 
 /** Connect → approve at the sandbox's consent page → exchange: a live connection. */
 async function connect(caller: Caller, connector: 'linear' | 'intercom' = 'linear'): Promise<void> {
-  const authorizeUrl = new URL((await caller[connector].connect()).authorizeUrl);
-  const html = await (await fetch(authorizeUrl)).text();
-  const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const answer = await fetch(`${authorizeUrl.origin}${authorizeUrl.pathname}/decision`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ consent, decision: 'approve' }),
-  });
-  const back = new URL(answer.headers.get('location') ?? '');
-  await caller[connector].exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
+  await caller[connector].exchange(await approveOnConsentPage((await caller[connector].connect()).authorizeUrl));
 }
 const connectLinear = (caller: Caller) => connect(caller, 'linear');
 

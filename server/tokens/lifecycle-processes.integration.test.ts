@@ -33,7 +33,7 @@ it('a process killed mid-sweep: another instance takes the connection when the l
       TOKEN_REFRESH_LEASE_SECONDS: '3',
     };
     const services = servicesWithLinear(db, db.logs.logger, sandbox, {}, ssmBackend(endpoint));
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     const lease = async () =>
       (await db.sql<{ lease_until: Date | null }>("select lease_until from connector_installations where tenant_id = $1 and type = 'linear'", [scope.tenantId]))[0]
         ?.lease_until ?? null;

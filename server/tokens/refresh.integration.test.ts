@@ -67,7 +67,7 @@ function instrumented(services: AppServices): { reads: () => number; failGrantWr
 describe('refresh', () => {
   it('a token within the margin of expiry is refreshed before it is handed out: one refresh, the new token stored', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     const first = await issueToken(services, scope, logs.logger);
     expect(first.accessToken.reveal()).toBe(accessTokens()[0]?.token);
     expect(refreshCalls()).toBe(0);
@@ -88,7 +88,7 @@ describe('refresh', () => {
 
   it('twenty concurrent requests after expiry: exactly one refresh, every answer the same new token', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     await untilDue();
     const answers = await Promise.all(Array.from({ length: 20 }, () => issueToken(services, scope, logs.logger)));
     expect(refreshCalls()).toBe(1);
@@ -97,7 +97,7 @@ describe('refresh', () => {
 
   it('a rejected token reported by many services at once is refreshed once', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     const answers = await Promise.all(Array.from({ length: 10 }, () => issueToken(services, scope, logs.logger, { rejected: true })));
     expect(refreshCalls()).toBe(1);
     expect(new Set(answers.map((a) => a.accessToken.reveal())).size).toBe(1);
@@ -105,7 +105,7 @@ describe('refresh', () => {
 
   it('the cache serves repeated requests without reading the secret backend, until the token changes', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, { TOKEN_REFRESH_MARGIN_SECONDS: '1' });
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     const counter = instrumented(services);
     await issueToken(services, scope, logs.logger);
     const afterFirst = counter.reads();
@@ -121,7 +121,7 @@ describe('refresh', () => {
     await sandbox.close();
     sandbox = await startLinearSandbox({ accessTokenTtlSeconds: TTL_SECONDS, refreshTokens: { rotate: false } });
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     const stored = (await services.secrets.get(scope.tenantId, 'LINEAR_REFRESH_TOKEN'))?.reveal();
     expect(stored).toBeTruthy();
     await issueToken(services, scope, logs.logger, { rejected: true });
@@ -135,7 +135,7 @@ describe('refresh', () => {
 describe('health', () => {
   it('invalid_grant: needs_reconnect, an event, and the token API refuses with the reason; a reconnect makes it healthy', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     // Revoking at the provider ends the grant (Linear: bearer-style revoke).
     await fetch(`${sandbox.url}/oauth/revoke`, { method: 'POST', headers: { authorization: `Bearer ${accessTokens()[0]!.token}` } });
     await untilDue();
@@ -149,14 +149,14 @@ describe('health', () => {
     await expect(issueToken(services, scope, logs.logger)).rejects.toBeInstanceOf(NeedsReconnectError);
     expect(sandbox.log.filter((r) => r.path === '/oauth/token').length).toBe(calls);
 
-    await connectLinear(services, sandbox, (await db.sql<{ slug: string }>('select slug from tenants where id = $1', [scope.tenantId]))[0]!.slug);
+    await connectLinear(services, (await db.sql<{ slug: string }>('select slug from tenants where id = $1', [scope.tenantId]))[0]!.slug);
     expect(await installation(scope.tenantId)).toMatchObject({ health: 'healthy', health_reason: null });
     expect((await issueToken(services, scope, logs.logger)).accessToken.reveal()).toBe(accessTokens().at(-1)?.token);
   });
 
   it('5xx and timeouts: refresh_failing with back-off, the still-valid token is served, then recovery', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, OAUTH_HTTP_TIMEOUT_MS: '300' });
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     sandbox.faults.next('token', { status: 503 });
     expect((await refreshConnection(services, scope, logs.logger, { force: true })).skipped).toBe('failed');
     let row = await installation(scope.tenantId);
@@ -184,7 +184,7 @@ describe('health', () => {
 
   it('an expired token whose refresh keeps failing: the token API answers 503 with a retry time, never a stale token', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     await sleep(TTL_SECONDS * 1000 + 100);
     sandbox.faults.next('token', { status: 502 });
     const error = await issueToken(services, scope, logs.logger).then(() => null, (e: unknown) => e);
@@ -194,7 +194,7 @@ describe('health', () => {
 
   it('the provider rotated but storing its answer failed: never a silent loss; the connection ends in needs_reconnect', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     instrumented(services).failGrantWrites(1);
     await expect(refreshConnection(services, scope, logs.logger, { force: true })).rejects.toThrow('secret backend unavailable');
     // The refresh intent stays for the reconciler; the old refresh token is spent at the provider.

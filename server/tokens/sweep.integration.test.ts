@@ -42,7 +42,7 @@ describe('sweep', () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' });
     // Another instance: its own services, the same secret backend (one master key, as in production).
     const other = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_LEASE_SECONDS: '30' }, services.secrets.backend as SecretBackend);
-    for (let i = 0; i < 6; i += 1) await expireStoredToken(db, (await connectLinear(services, sandbox)).scope.tenantId);
+    for (let i = 0; i < 6; i += 1) await expireStoredToken(db, (await connectLinear(services)).scope.tenantId);
 
     const [a, b] = await Promise.all([sweepOnce(services, logs.logger), sweepOnce(other, logs.logger)]);
     const why = logs.text().split('\n').filter((line) => /refresh/.test(line)).slice(0, 5).join('\n');
@@ -62,7 +62,7 @@ describe('sweep', () => {
 
   it('a connection leased by a sweeper that died is taken by another once the lease ends', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, LIFE);
-    const { scope } = await connectLinear(services, sandbox);
+    const { scope } = await connectLinear(services);
     await sleep(2_150);
     // A sweeper claims it and dies before refreshing.
     expect((await claimDue(services)).map((r) => r.tenant_id)).toEqual([scope.tenantId]);
@@ -75,8 +75,8 @@ describe('sweep', () => {
 
   it('a connection in back-off is left alone until its next attempt; one that needs a reconnect is never taken', async () => {
     const services = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_REFRESH_RETRY_BASE_SECONDS: '60' });
-    const failing = await connectLinear(services, sandbox);
-    const dead = await connectLinear(services, sandbox);
+    const failing = await connectLinear(services);
+    const dead = await connectLinear(services);
     await sleep(2_150);
     sandbox.faults.next('token', { status: 503 });
     await db.sql("update connector_installations set health = 'needs_reconnect' where tenant_id = $1", [dead.scope.tenantId]);
@@ -93,8 +93,8 @@ describe('sweep', () => {
     // Long-lived tokens and no refresh tokens: Intercom's kind.
     sandbox = await startLinearSandbox({ accessTokenTtlSeconds: undefined, refreshTokens: undefined });
     const services = servicesWithLinear(db, logs.logger, sandbox, { ...LIFE, TOKEN_VERIFY_INTERVAL_HOURS: '0.0002' });
-    const good = await connectLinear(services, sandbox);
-    const revoked = await connectLinear(services, sandbox);
+    const good = await connectLinear(services);
+    const revoked = await connectLinear(services);
     const revokedToken = (await services.secrets.get(revoked.scope.tenantId, 'LINEAR_ACCESS_TOKEN'))!.reveal();
     await fetch(`${sandbox.url}/oauth/revoke`, { method: 'POST', headers: { authorization: `Bearer ${revokedToken}` } });
     await sleep(1_200);

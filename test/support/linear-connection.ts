@@ -13,6 +13,7 @@ import { startOAuthSandbox, type OAuthSandbox } from '../../server/sandbox/oauth
 import type { SandboxProfile } from '../../server/sandbox/profile.js';
 import type { AppServices } from '../../server/services.js';
 import { testServices, type TestDatabase } from './database.js';
+import { approveOnConsentPage } from './app-client.js';
 import { callerFor, signedInUser } from './factories.js';
 
 export const LINEAR_CLIENT = { clientId: 'plugboard-linear-life', clientSecret: `linear-life-secret-${randomBytes(12).toString('hex')}` };
@@ -36,20 +37,10 @@ export function servicesWithLinear(
 }
 
 /** Signs an admin in to a new tenant and connects Linear (consent approved at the sandbox). */
-export async function connectLinear(services: AppServices, sandbox: OAuthSandbox, tenantSlug?: string) {
+export async function connectLinear(services: AppServices, tenantSlug?: string) {
   const { session } = await signedInUser(services, 'admin', tenantSlug);
   const caller = callerFor(services, session);
-  const authorizeUrl = new URL((await caller.linear.connect()).authorizeUrl);
-  const html = await (await fetch(authorizeUrl)).text();
-  const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const answer = await fetch(`${sandbox.url}/oauth/authorize/decision`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ consent, decision: 'approve' }),
-  });
-  const back = new URL(answer.headers.get('location') ?? '');
-  await caller.linear.exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
+  await caller.linear.exchange(await approveOnConsentPage((await caller.linear.connect()).authorizeUrl));
   return { session, caller, scope: { tenantId: session.tenantId, connector: 'linear' as const } };
 }
 

@@ -9,6 +9,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { signIn } from '../../auth/sessions.js';
 import { callerFor, signedInUser, TEST_PASSWORD, makeUser } from '../../../test/support/factories.js';
 import { testServices, useTestDatabase } from '../../../test/support/database.js';
+import { approveOnConsentPage } from '../../../test/support/app-client.js';
 import { runDueJobs } from '../../../test/support/jobs.js';
 import { captureLogs } from '../../../test/support/logs.js';
 import { reconcile } from '../../connections/reconciler.js';
@@ -51,20 +52,11 @@ function servicesWith(server: OAuthSandbox = sandbox, env: Record<string, string
 type Caller = ReturnType<typeof callerFor>;
 
 /** Connect, approve on the sandbox's consent page, and hand the callback to `exchange`. */
-async function connectAndApprove(caller: Caller, server: OAuthSandbox = sandbox) {
+async function connectAndApprove(caller: Caller) {
   const authorizeUrl = new URL((await caller.jira.connect()).authorizeUrl);
   expect(authorizeUrl.searchParams.get('audience')).toBe('api.atlassian.com');
   expect(authorizeUrl.searchParams.get('scope')).toBe('read:jira-work read:jira-user offline_access');
-  const html = await (await fetch(authorizeUrl)).text();
-  const consent = /name="consent" value="([^"]+)"/.exec(html)?.[1] ?? '';
-  const answer = await fetch(`${server.url}/authorize/decision`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ consent, decision: 'approve' }),
-  });
-  const back = new URL(answer.headers.get('location') ?? '');
-  return caller.jira.exchange({ code: back.searchParams.get('code') ?? '', state: back.searchParams.get('state') ?? '' });
+  return caller.jira.exchange(await approveOnConsentPage(authorizeUrl.toString()));
 }
 
 async function rejection(call: Promise<unknown>): Promise<TRPCError> {
@@ -207,7 +199,7 @@ describe('Jira: what identity answers', () => {
       const services = servicesWith(one);
       const { session } = await signedInUser(services, 'admin');
       const caller = callerFor(services, session);
-      expect(await connectAndApprove(caller, one)).toEqual({ success: true, redirectTo: null, finishing: false });
+      expect(await connectAndApprove(caller)).toEqual({ success: true, redirectTo: null, finishing: false });
       expect(await caller.jira.status()).toMatchObject({ state: 'connected', workspace: { id: SITES[0].id, name: SITES[0].name } });
     } finally {
       await one.close();
@@ -224,7 +216,7 @@ describe('Jira: what identity answers', () => {
       try {
         const services = servicesWith(server);
         const { session } = await signedInUser(services, 'admin');
-        const error = await rejection(connectAndApprove(callerFor(services, session), server));
+        const error = await rejection(connectAndApprove(callerFor(services, session)));
         expect((error.cause as { reason?: string }).reason).toBe(reason);
         expect(error.message).not.toContain('evil');
         expect((await grants(session.tenantId)).map((g) => g.status)).toEqual(['revoking']);
