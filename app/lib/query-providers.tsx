@@ -1,7 +1,8 @@
 /**
- * React Query and the typed tRPC client, for the routes that use live queries (the connector
- * page). Not in the root: the other pages render from their loaders alone and need not download
- * either library (each route's JavaScript stays within its 120 KB budget).
+ * React Query and the typed tRPC client, for the live layer of the connector page
+ * (app/components/connector/LiveConnection.tsx, fetched after hydration). Not in the root and
+ * not in any page's first download: pages render from their loaders, and each route's
+ * JavaScript stays within its 120 KB budget.
  *
  * One client pair per browser tab, kept across navigations so the cache survives leaving the
  * page; on the server a new pair per render, so no request sees another's data.

@@ -1,7 +1,6 @@
 import { json, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from '@remix-run/node';
-import { QueryProviders } from '~/lib/query-providers';
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from '@remix-run/react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useState, type FormEvent } from 'react';
 import { AppShell } from '~/components/AppShell';
 import { ActivityList, eventsLimit } from '~/components/connector/ActivityList';
 import { AccessList, ConnectionDetails, ConnectionFacts } from '~/components/connector/ConnectionDetails';
@@ -12,7 +11,7 @@ import { SettingsForm } from '~/components/connector/SettingsForm';
 import { primaryActionFor, type ConnectorActionData } from '~/components/connector/types';
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
-import { useConnectorCheck, useConnectorStatus } from '~/lib/connector-hooks';
+import type { LiveState } from '~/components/connector/LiveConnection';
 import { checkResultText, disconnectedText } from '~/lib/connector-messages';
 import { redirectWithFlash } from '~/lib/flash.server';
 import { readForm } from '~/lib/form';
@@ -86,16 +85,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return json({ message: 'Unknown action.', fieldErrors: null, values: submitted, checked: null }, { status: 400 });
 }
 
-/** Live status and events need React Query, which only this page loads (app/lib/query-providers.tsx). */
-export default function ConnectorRoute() {
-  return (
-    <QueryProviders>
-      <ConnectorPage />
-    </QueryProviders>
-  );
-}
+/** React Query and the tRPC client, for live status: fetched once the page has hydrated. */
+const LiveConnection = lazy(() => import('~/components/connector/LiveConnection'));
 
-function ConnectorPage() {
+export default function ConnectorRoute() {
   const loaderData = useLoaderData<typeof loader>();
   const { user, isAdmin, connector, events, limit } = loaderData;
   const actionData = useActionData<typeof action>() as ConnectorActionData | undefined;
@@ -106,31 +99,38 @@ function ConnectorPage() {
   // `?finishing=1`: the callback's marker that the connect is being finished in the background.
   // Harmless on reload: it only makes the page follow the status for a minute.
   const finishingMarker = params.get('finishing') === '1';
-  const { data: liveStatus } = useConnectorStatus(id, loaderData.status, finishingMarker);
-  const status = liveStatus ?? loaderData.status;
-  const checkMutation = useConnectorCheck(id);
+  const [live, setLive] = useState<LiveState | null>(null);
+  const onLive = useCallback((state: LiveState) => setLive(state), []);
+  // The loader's data is the truth when it arrives; the live status counts only once it has seen it.
+  const status = live && live.basedOn === loaderData.status ? live.status : loaderData.status;
   const revalidator = useRevalidator();
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
 
   const confirming = params.get('confirm') === 'disconnect' && status.connected && isAdmin;
-  const busy = navigation.state === 'submitting' || checkMutation.isPending;
+  const checking = live?.check.pending ?? false;
+  const busy = navigation.state === 'submitting' || checking;
   const primary = confirming ? null : primaryActionFor(status, isAdmin);
-  const checked = checkMutation.isSuccess ? checkMutation.data.health : actionData?.checked;
+  const checked = live?.check.health ?? actionData?.checked;
   const needsReconnect = status.connected && status.health === 'needs_reconnect';
   const workspaceName = status.workspace?.name ?? null;
 
   useFocusAfterDisconnect(status.connected, hydrated);
 
   const onCheck = (event: FormEvent<HTMLFormElement>) => {
-    if (!hydrated) return; // without JavaScript the form posts to the action
+    if (!live) return; // before the live layer (or without JavaScript) the form posts to the action
     event.preventDefault();
     // The loader's activity list gets the health event the check may have recorded.
-    checkMutation.mutate(undefined, { onSettled: () => revalidator.revalidate() });
+    live.check.run(() => revalidator.revalidate());
   };
 
   return (
     <AppShell user={user}>
+      {hydrated ? (
+        <Suspense fallback={null}>
+          <LiveConnection connector={id} loaderStatus={loaderData.status} follow={finishingMarker} onChange={onLive} />
+        </Suspense>
+      ) : null}
       <p className="mb-4">
         <Link to="/integrations">← All integrations</Link>
       </p>
@@ -150,7 +150,7 @@ function ConnectorPage() {
           </Alert>
         ) : null}
         {actionData?.message ? <Alert tone="error">{actionData.message}</Alert> : null}
-        {checkMutation.error ? <Alert tone="error">{checkMutation.error.message}</Alert> : null}
+        {live?.check.error ? <Alert tone="error">{live.check.error}</Alert> : null}
 
         <ConnectionDetails>
           <HealthBanner status={status} name={connector.name} isAdmin={isAdmin} tenantName={user.tenantName} />
@@ -181,7 +181,7 @@ function ConnectorPage() {
                 <Form method="post" onSubmit={onCheck}>
                   <input type="hidden" name="intent" value="check" />
                   <Button type="submit" variant="secondary" disabled={busy}>
-                    {checkMutation.isPending ? 'Checking…' : 'Check connection'}
+                    {checking ? 'Checking…' : 'Check connection'}
                   </Button>
                 </Form>
               ) : null}

@@ -11,7 +11,6 @@ import {
   AlertDialogTrigger,
 } from '~/components/ui/alert-dialog';
 import { Button, buttonVariants } from '~/components/ui/button';
-import { cn } from '~/utils/cn';
 
 /** What disconnecting does, for the confirmation. */
 export function disconnectText(name: string, workspaceName: string | null, revocable: boolean): string {
@@ -21,8 +20,6 @@ export function disconnectText(name: string, workspaceName: string | null, revoc
       : `${name} offers apps no way to revoke access: Plugboard will delete its stored tokens and stop using this connection. To end the access at ${name} too, remove the app from your account's connected apps there.`
   } You can reconnect at any time.`;
 }
-
-const dangerOutline = 'border-danger text-danger hover:bg-danger-soft';
 
 function ConfirmForm({ busy }: { busy: boolean }) {
   return (
@@ -52,7 +49,7 @@ export function DisconnectDialog({ name, workspaceName, revocable }: { name: str
     return (
       <Form method="get">
         <input type="hidden" name="confirm" value="disconnect" />
-        <Button type="submit" variant="secondary" className={dangerOutline}>
+        <Button type="submit" variant="dangerOutline">
           Disconnect
         </Button>
       </Form>
@@ -62,7 +59,7 @@ export function DisconnectDialog({ name, workspaceName, revocable }: { name: str
     // While the disconnect is under way the dialog stays open, so focus stays inside it.
     <AlertDialog open={open || busy} onOpenChange={(next) => (busy ? undefined : setOpen(next))}>
       <AlertDialogTrigger asChild>
-        <Button type="button" variant="secondary" className={dangerOutline}>
+        <Button type="button" variant="dangerOutline">
           Disconnect
         </Button>
       </AlertDialogTrigger>
@@ -108,7 +105,7 @@ export function DisconnectConfirmation({
       </p>
       <div className="flex flex-wrap items-center gap-3">
         <ConfirmForm busy={busy} />
-        <Link to={cancelHref} className={cn(buttonVariants({ variant: 'secondary' }))}>
+        <Link to={cancelHref} className={buttonVariants({ variant: 'secondary' })}>
           Cancel
         </Link>
       </div>

@@ -11,6 +11,8 @@ export const buttonVariants = cva(
         primary: 'border-primary bg-primary text-primary-foreground hover:bg-primary/90',
         secondary: 'border-input bg-secondary text-secondary-foreground hover:bg-muted',
         danger: 'border-danger bg-danger text-danger-foreground hover:bg-danger/90',
+        /** A destructive action that is not the page's main one (Disconnect while healthy). */
+        dangerOutline: 'border-danger bg-secondary text-danger hover:bg-danger-soft',
         ghost: 'border-transparent bg-transparent text-foreground hover:bg-muted',
         link: 'h-auto border-transparent bg-transparent px-0 py-0 text-primary underline underline-offset-2 hover:no-underline',
       },
