@@ -49,6 +49,19 @@ export class AppClient {
       headers: { 'content-type': 'application/json', origin: this.origin, cookie: this.cookie },
       body: JSON.stringify(input === undefined ? {} : { 0: input }),
     });
+    return this.answer<T>(response);
+  }
+
+  /** GETs a query the way tRPC's batch link does (`?batch=1&input={"0":...}`). */
+  async query<T>(procedure: string, input?: unknown): Promise<CallResult<T>> {
+    const batch = encodeURIComponent(JSON.stringify(input === undefined ? {} : { 0: input }));
+    const response = await fetch(`${this.baseUrl}/api/trpc/${procedure}?batch=1&input=${batch}`, {
+      headers: { cookie: this.cookie },
+    });
+    return this.answer<T>(response);
+  }
+
+  private async answer<T>(response: Response): Promise<CallResult<T>> {
     const text = await response.text();
     type Answer = { result?: { data?: T }; error?: { message?: string; data?: { code?: string } } };
     let answer: Answer = {};
