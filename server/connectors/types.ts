@@ -163,6 +163,13 @@ export interface OAuthSpec<Key extends string> {
   readonly identify: (ctx: ProviderCallContext) => Promise<ExternalAccount | readonly ExternalAccount[]>;
   /** Revoke a grant: RFC 7009 at `endpoints.revoke`, or a hook for providers that do it their own way. */
   readonly revoke?: 'rfc7009' | ((ctx: ProviderCallContext) => Promise<RevokeOutcome>);
+  /**
+   * Whether a grant made with these connection settings is revoked at the provider when it is
+   * given up (disconnect, reconnect, a cancelled choice). Default: always, when `revoke` is set.
+   * False: Plugboard only forgets the tokens, and the status says the connection is not revocable
+   * (HubSpot, whose refresh token may be shared with another install of the same app).
+   */
+  readonly revokeWhen?: (settings: Readonly<Record<string, string>>) => boolean;
   /** Provider documentation for the flow, cited in the UI for admins. */
   readonly docsUrl?: string;
   /** Starts a loopback server speaking the provider's protocol, for development and tests. */

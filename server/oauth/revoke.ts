@@ -1,6 +1,6 @@
 import { getConnector, type ConnectorId } from '../connectors/registry.js';
 import { defaultConnectionSettings, type ConnectionSettings } from '../connectors/settings.js';
-import type { RevokeOutcome } from '../connectors/types.js';
+import type { OAuthSpec, RevokeOutcome } from '../connectors/types.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
 import { forConnection } from './config.js';
@@ -10,7 +10,8 @@ import { requireConfigured } from './errors.js';
 /**
  * Revokes one token at its provider: RFC 7009 at the spec's revocation endpoint, or the
  * definition's hook (which revokes with the access token). Throws on failure (a ProviderError for HTTP, network and timeout
- * failures); `not_supported` when the provider offers no revocation. `settings` are the grant's
+ * failures); `not_supported` when the provider offers no revocation, or when the grant's settings
+ * say not to (`revokeWhen`: Plugboard then only forgets the token). `settings` are the grant's
  * connection settings (its region): a grant is revoked where it was issued. Grants recorded
  * before settings existed get the defaults.
  */
@@ -24,7 +25,10 @@ export async function revokeAtProvider(
   const base = services.oauth.get(connector);
   const revoke = base?.spec.revoke;
   if (!base || !revoke) return 'not_supported';
-  const config = forConnection(base, settings ?? defaultConnectionSettings(getConnector(connector)) ?? {});
+  const effective = settings ?? defaultConnectionSettings(getConnector(connector)) ?? {};
+  // The connection's own settings say it must not be revoked (a refresh token it shares).
+  if (!revokesAtProvider(base.spec, effective)) return 'not_supported';
+  const config = forConnection(base, effective);
   const timeoutMs = services.env.OAUTH_HTTP_TIMEOUT_MS;
   if (revoke === 'rfc7009') {
     requireConfigured(config);
@@ -32,4 +36,9 @@ export async function revokeAtProvider(
     return revokeWithRfc7009(config, refreshToken ?? token, timeoutMs);
   }
   return revoke(hookContext(config, 'revoke', token, timeoutMs));
+}
+
+/** Whether giving up a grant made with `settings` revokes it at the provider (`revoke` and `revokeWhen`). */
+export function revokesAtProvider(spec: Pick<OAuthSpec<string>, 'revoke' | 'revokeWhen'>, settings: Readonly<Record<string, string>>): boolean {
+  return Boolean(spec.revoke) && (spec.revokeWhen?.(settings) ?? true);
 }

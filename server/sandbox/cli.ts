@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startOAuthSandbox } from './oauth-sandbox.js';
 import type { SandboxProfile } from './profile.js';
 
-const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira --client-id ID --client-secret SECRET
+const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira|hubspot|asana --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)`;
 
 type Args = { 'workspace-name'?: string | undefined; region?: string | undefined };
@@ -30,6 +30,14 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
   jira: {
     profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
+  },
+  hubspot: {
+    profile: async () => (await import('../connectors/hubspot/sandbox-profile.js')).hubspotSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.hubspot.com=${url},https://api.hubapi.com=${url}`],
+  },
+  asana: {
+    profile: async () => (await import('../connectors/asana/sandbox-profile.js')).asanaSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.asana.com=${url}`],
   },
 };
 

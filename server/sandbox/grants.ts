@@ -106,7 +106,7 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
         entry.revoked = true;
         next = mint('refresh', entry.grant, entry.scopes);
       }
-      return { ok: true, answer: answer(entry.grant, entry.scopes, profile.refreshTokens.rotate ? next : null) };
+      return { ok: true, answer: answer(entry.grant, entry.scopes, profile.refreshTokens.rotate || profile.refreshTokens.echo ? next : null) };
     },
     /** RFC 7009 §2.1: revoking a refresh token ends its grant; an access token, itself (or its grant). */
     revoke(token: string, wholeGrant: boolean): 'revoked' | 'already_revoked' | 'unknown' {
@@ -116,6 +116,10 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
       if (wholeGrant || entry.kind === 'refresh') revokeGrant(entry.grant);
       else entry.revoked = true;
       return 'revoked';
+    },
+    /** Whether a token was issued as an access or a refresh token; null for one never issued. */
+    kindOf(token: string): 'access' | 'refresh' | null {
+      return tokens.get(token)?.kind ?? null;
     },
     /** A live access token, counted as used by the identity endpoint. */
     authenticate(token: string): boolean {

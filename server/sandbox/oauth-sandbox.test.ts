@@ -175,6 +175,26 @@ describe('token endpoint', () => {
     expect(sandbox.tokens().every((t) => t.revoked)).toBe(true);
   });
 
+  it('without rotation the refresh token stays valid: absent from the refresh answer, or repeated unchanged with `echo`', async () => {
+    for (const refreshTokens of [{ rotate: false }, { rotate: false, echo: true }]) {
+      const s = await startOAuthSandbox({ ...standard, refreshTokens }, CLIENT);
+      try {
+        const back = await consent(s, 'approve');
+        const auth = { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) };
+        const first = (await tokenRequest(s, { grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: REDIRECT_URI }, auth)).body;
+        for (let i = 0; i < 2; i += 1) {
+          const refreshed = await tokenRequest(s, { grant_type: 'refresh_token', refresh_token: String(first.refresh_token) }, auth);
+          expect(refreshed.status).toBe(200);
+          expect(refreshed.body.refresh_token).toBe(refreshTokens.echo ? first.refresh_token : undefined);
+        }
+        expect(s.tokens().filter((t) => t.kind === 'refresh')).toHaveLength(1);
+        expect(s.tokens().some((t) => t.revoked)).toBe(false);
+      } finally {
+        await s.close();
+      }
+    }
+  });
+
   it('answers an injected fault once, and logs no secret', async () => {
     sandbox.faults.next('token', { status: 500 });
     const code = await approvedCode();
@@ -208,6 +228,25 @@ describe('identity and revocation', () => {
     expect(sandbox.tokens().some((t) => t.revoked)).toBe(false);
     expect((await revoke({ token: String(body.refresh_token), token_type_hint: 'refresh_token' })).status).toBe(200);
     expect(sandbox.tokens().map((t) => [t.kind, t.revoked])).toEqual([['refresh', true], ['access', true]]);
+  });
+
+  it('RFC 7009 with refreshTokensOnly: an access token is refused with 400 and stays live; the refresh token ends the grant', async () => {
+    const s = await startOAuthSandbox({ ...standard, revocation: { path: '/revoke', style: 'rfc7009', refreshTokensOnly: true } }, CLIENT);
+    try {
+      const back = await consent(s, 'approve');
+      const auth = { authorization: basic(CLIENT.clientId, CLIENT.clientSecret) };
+      const body = (await tokenRequest(s, { grant_type: 'authorization_code', code: back.searchParams.get('code') ?? '', redirect_uri: REDIRECT_URI }, auth)).body;
+      const revoke = (token: string) =>
+        fetch(`${s.url}/revoke`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', ...auth }, body: new URLSearchParams({ token }) });
+      const refused = await revoke(String(body.access_token));
+      expect([refused.status, await refused.json()]).toEqual([400, { error: 'invalid_request', error_description: 'Send the refresh token: access tokens are not accepted' }]);
+      expect(s.tokens().some((t) => t.revoked)).toBe(false);
+      expect((await revoke('never-issued')).status).toBe(200);
+      expect((await revoke(String(body.refresh_token))).status).toBe(200);
+      expect(s.tokens().map((t) => t.revoked)).toEqual([true, true]);
+    } finally {
+      await s.close();
+    }
   });
 
   it('bearer-style revocation: 200 and the grant ends, then 400 for the same token, 401 for an unknown one', async () => {

@@ -147,6 +147,9 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
       if (!clientAuthenticated(req, form, profile.clientAuthentication, client)) return fail('revoke', 401, 'invalid_client');
       const value = form.get('token');
       if (!value) return fail('revoke', 400, 'invalid_request', 'token is required');
+      if (revocation.refreshTokensOnly && store.kindOf(value) === 'access') {
+        return fail('revoke', 400, 'invalid_request', 'Send the refresh token: access tokens are not accepted');
+      }
       store.revoke(value, false);
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
     }

@@ -39,8 +39,12 @@ export interface SandboxProfile {
   readonly codeEncoding?: 'base64url' | 'base64';
   /** `expires_in` of access tokens; absent: they never expire. */
   readonly accessTokenTtlSeconds?: number;
-  /** Issue refresh tokens; with `rotate`, a refresh replaces the refresh token and the old one fails. */
-  readonly refreshTokens?: { readonly rotate: boolean };
+  /**
+   * Issue refresh tokens; with `rotate`, a refresh replaces the refresh token and the old one fails.
+   * Without rotation a refresh answer carries no refresh token, unless `echo` repeats the same one
+   * (HubSpot's answer always has `refresh_token`, unchanged).
+   */
+  readonly refreshTokens?: { readonly rotate: boolean; readonly echo?: boolean };
   /** Echo the granted scopes in the token answer (space-separated, RFC 6749 §5.1). */
   readonly answerScope?: boolean;
   /** Reshapes the standard answer: extra fields (Intercom's `token`), a wrapper (Slack's `ok: true`), fewer fields. */
@@ -59,9 +63,15 @@ export interface SandboxProfile {
    * `access_token` form field); 200 revoked, `alreadyRevoked` (default 400, Linear; 401 when a
    * revoked token simply no longer authenticates, Intercom) for a revoked one, 401 unknown.
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
-   * Absent: the provider has no revocation endpoint (Atlassian).
+   * Absent: the provider has no revocation endpoint (Atlassian). `rfc7009` with
+   * `refreshTokensOnly`: an access token is refused with 400 `invalid_request` (Asana).
    */
-  readonly revocation?: { readonly path: string; readonly style: 'rfc7009' | 'bearer'; readonly alreadyRevoked?: 400 | 401 };
+  readonly revocation?: {
+    readonly path: string;
+    readonly style: 'rfc7009' | 'bearer';
+    readonly alreadyRevoked?: 400 | 401;
+    readonly refreshTokensOnly?: boolean;
+  };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
   /** Request headers kept in the log (lower case), such as an API version; never credentials. */

@@ -107,6 +107,18 @@ describe('SecretStore routing', () => {
       | 'JIRA_SCOPES'
       | 'JIRA_CLOUD_ID'
       | 'JIRA_SITE_URL'
+      | 'HUBSPOT_ACCESS_TOKEN'
+      | 'HUBSPOT_REFRESH_TOKEN'
+      | 'HUBSPOT_TOKEN_TYPE'
+      | 'HUBSPOT_EXPIRES_AT'
+      | 'HUBSPOT_SCOPES'
+      | 'HUBSPOT_PORTAL_ID'
+      | 'HUBSPOT_UI_DOMAIN'
+      | 'HUBSPOT_REVOKE_ON_DISCONNECT'
+      | 'ASANA_ACCESS_TOKEN'
+      | 'ASANA_REFRESH_TOKEN'
+      | 'ASANA_TOKEN_TYPE'
+      | 'ASANA_EXPIRES_AT'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

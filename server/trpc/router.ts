@@ -8,6 +8,8 @@ const connectorRouters = {
   intercom: connectorRouter('intercom'),
   linear: connectorRouter('linear'),
   jira: connectorRouter('jira'),
+  hubspot: connectorRouter('hubspot'),
+  asana: connectorRouter('asana'),
 };
 
 export const appRouter = router({

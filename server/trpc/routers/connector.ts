@@ -8,10 +8,11 @@ import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
 import { ConnectionBusyError } from '../../connections/lock.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
-import { learnedLabels, parseConnectionSettings } from '../../connectors/settings.js';
+import { defaultConnectionSettings, learnedLabels, parseConnectionSettings } from '../../connectors/settings.js';
 import { AccountChoiceError, cancelChoice, completeChoice, findChoice } from '../../oauth/choice.js';
 import type { OAuthClientConfig } from '../../oauth/config.js';
 import { beginAuthorization, completeAuthorization, disconnect, OAuthFlowError, type FlowFailure } from '../../oauth/flow.js';
+import { revokesAtProvider } from '../../oauth/revoke.js';
 import { OAuthStateError } from '../../oauth/state.js';
 import { UnknownConnectorTypeError } from '../../installations/service.js';
 import { NotConnectedError, refreshConnection } from '../../tokens/refresh.js';
@@ -108,7 +109,8 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
     healthReason: active ? (installation?.healthReason ?? null) : null,
     expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
     scopes: active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null,
-    revocable: Boolean(config.spec.revoke),
+    // The live connection's settings decide (HubSpot's opt-out); without one, what Connect would make.
+    revocable: revokesAtProvider(config.spec, stored ?? defaultConnectionSettings(getConnector(connector)) ?? {}),
     learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
     settings: fields.map(([name, f]) => ({
       name,
