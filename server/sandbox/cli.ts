@@ -9,10 +9,11 @@ import { parseArgs } from 'node:util';
 import { startOAuthSandbox } from './oauth-sandbox.js';
 import type { SandboxProfile } from './profile.js';
 
-const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira --client-id ID --client-secret SECRET
-         [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)`;
+const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira|slack --client-id ID --client-secret SECRET
+         [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)
+         [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens)`;
 
-type Args = { 'workspace-name'?: string | undefined; region?: string | undefined };
+type Args = { 'workspace-name'?: string | undefined; region?: string | undefined; 'token-rotation'?: boolean | undefined };
 
 /** Each connector's profile, and the environment variables that point the app at the sandbox. */
 const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfile>; env: (url: string, oauthUrl: string) => string[] }> = {
@@ -31,6 +32,11 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
     profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
   },
+  slack: {
+    profile: async (args) =>
+      (await import('../connectors/slack/sandbox-profile.js')).slackSandboxProfile({ tokenRotation: args['token-rotation'] === true }),
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://slack.com=${url}`],
+  },
 };
 
 async function main(argv: string[]): Promise<void> {
@@ -46,6 +52,7 @@ async function main(argv: string[]): Promise<void> {
         'client-secret': { type: 'string' },
         'workspace-name': { type: 'string' },
         region: { type: 'string' },
+        'token-rotation': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,

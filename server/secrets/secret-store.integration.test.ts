@@ -107,6 +107,11 @@ describe('SecretStore routing', () => {
       | 'JIRA_SCOPES'
       | 'JIRA_CLOUD_ID'
       | 'JIRA_SITE_URL'
+      | 'SLACK_ACCESS_TOKEN'
+      | 'SLACK_REFRESH_TOKEN'
+      | 'SLACK_TOKEN_TYPE'
+      | 'SLACK_EXPIRES_AT'
+      | 'SLACK_SCOPES'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');
