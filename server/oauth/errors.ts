@@ -43,7 +43,8 @@ export function providerFailure(error: unknown, log: Logger, fallback: FlowFailu
     log.error({ err: error }, 'provider call failed');
     return new OAuthFlowError('provider_unavailable', 'The provider could not be reached. Please try again.');
   }
-  log.warn({ step: error.step, status: error.status, failure: error.failure }, 'provider call failed');
+  // The provider's error code (`invalid_grant`, Slack's `invalid_code`) is a checked plain code, never its text.
+  log.warn({ step: error.step, status: error.status, failure: error.failure, providerError: error.oauthError }, 'provider call failed');
   if (error.failure === 'timeout' || error.failure === 'network' || (error.status ?? 0) >= 500) {
     return new OAuthFlowError('provider_unavailable', 'The provider did not answer in time. Please try again.');
   }

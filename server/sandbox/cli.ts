@@ -9,10 +9,7 @@ import { parseArgs } from 'node:util';
 import { startOAuthSandbox } from './oauth-sandbox.js';
 import type { SandboxProfile } from './profile.js';
 
-const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira|hubspot|asana --client-id ID --client-secret SECRET
-         [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)`;
-
-type Args = { 'workspace-name'?: string | undefined; region?: string | undefined };
+type Args = { 'workspace-name'?: string | undefined; region?: string | undefined; 'token-rotation'?: boolean | undefined };
 
 /** Each connector's profile, and the environment variables that point the app at the sandbox. */
 const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfile>; env: (url: string, oauthUrl: string) => string[] }> = {
@@ -39,7 +36,17 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
     profile: async () => (await import('../connectors/asana/sandbox-profile.js')).asanaSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.asana.com=${url}`],
   },
+  slack: {
+    profile: async (args) =>
+      (await import('../connectors/slack/sandbox-profile.js')).slackSandboxProfile({ tokenRotation: args['token-rotation'] === true }),
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://slack.com=${url}`],
+  },
 };
+
+const USAGE = `Usage: tsx server/sandbox/cli.ts --connector ${Object.keys(CONNECTORS).join('|')} --client-id ID --client-secret SECRET
+         [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)
+         [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens)`;
+
 
 async function main(argv: string[]): Promise<void> {
   let values;
@@ -54,6 +61,7 @@ async function main(argv: string[]): Promise<void> {
         'client-secret': { type: 'string' },
         'workspace-name': { type: 'string' },
         region: { type: 'string' },
+        'token-rotation': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,

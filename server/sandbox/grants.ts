@@ -41,7 +41,8 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
   let grants = 0;
 
   const mint = (kind: 'access' | 'refresh', grant: number, scopes: readonly string[]): string => {
-    const token = `${profile.tokenPrefix}${kind === 'access' ? 'at' : 'rt'}_${randomBytes(32).toString('base64url')}`;
+    const prefix = kind === 'refresh' ? (profile.refreshTokenPrefix ?? profile.tokenPrefix) : profile.tokenPrefix;
+    const token = `${prefix}${kind === 'access' ? 'at' : 'rt'}_${randomBytes(32).toString('base64url')}`;
     const ttl = kind === 'access' ? profile.accessTokenTtlSeconds : undefined;
     tokens.set(token, { token, kind, grant, scopes, expiresAt: ttl === undefined ? null : now() + ttl * 1000, revoked: false, identityCalls: 0 });
     return token;

@@ -72,9 +72,9 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
   const shape = (answer: TokenAnswer) => (profile.tokenAnswer ? profile.tokenAnswer(answer) : answer);
 
   /** An error the profile's way (default RFC 6749 §5.2 JSON). */
-  function fail(endpoint: SandboxError['endpoint'], status: number, error: string, description?: string): Reply {
+  function fail(endpoint: SandboxError['endpoint'], status: number, error: string, description?: string, grantType?: string): Reply {
     if (profile.errorAnswer) {
-      const answer = profile.errorAnswer({ endpoint, status, error, description });
+      const answer = profile.errorAnswer({ endpoint, status, error, description, ...(grantType ? { grantType } : {}) });
       return json(answer.status, answer.body);
     }
     return json(status, { error, ...(description ? { error_description: description } : {}) }, status === 401 ? JSON_ERROR_HEADERS[error] : {});
@@ -119,7 +119,8 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     return errorPage(profile.provider, 400, 'The decision must be approve or deny');
   }
 
-  const tokenReply = (result: GrantResult): Reply => (result.ok ? json(200, shape(result.answer)) : fail('token', 400, result.error));
+  const tokenReply = (result: GrantResult, grantType: string): Reply =>
+    result.ok ? json(200, shape(result.answer)) : fail('token', 400, result.error, undefined, grantType);
 
   function token(req: IncomingMessage, params: URLSearchParams): Reply {
     // The client first, so a wrong secret never burns a good code.
@@ -127,14 +128,14 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     const grantType = params.get('grant_type') ?? (profile.minimalCodeExchange ? 'authorization_code' : null);
     if (grantType === 'authorization_code') {
       const code = params.get('code');
-      if (!code) return fail('token', 400, 'invalid_request', 'code is required');
-      return tokenReply(store.exchangeCode(code, params.get('redirect_uri'), params.get('code_verifier')));
+      if (!code) return fail('token', 400, 'invalid_request', 'code is required', grantType);
+      return tokenReply(store.exchangeCode(code, params.get('redirect_uri'), params.get('code_verifier')), grantType);
     }
     if (grantType === 'refresh_token' && profile.refreshTokens) {
       const refreshToken = params.get('refresh_token');
-      return refreshToken ? tokenReply(store.refresh(refreshToken)) : fail('token', 400, 'invalid_request', 'refresh_token is required');
+      return refreshToken ? tokenReply(store.refresh(refreshToken), grantType) : fail('token', 400, 'invalid_request', 'refresh_token is required', grantType);
     }
-    return fail('token', 400, 'unsupported_grant_type');
+    return fail('token', 400, 'unsupported_grant_type', undefined, grantType ?? undefined);
   }
 
   function revoke(req: IncomingMessage, body: string, revocation: NonNullable<SandboxProfile['revocation']>): Reply {
@@ -155,7 +156,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     }
     const value = bearerToken(req) ?? form?.get('access_token');
     const outcome = value ? store.revoke(value, true) : 'unknown';
-    if (outcome === 'revoked') return json(200, {});
+    if (outcome === 'revoked') return json(200, revocation.answer ?? {});
     const status = outcome === 'unknown' ? 401 : (revocation.alreadyRevoked ?? 400);
     return status === 401 ? fail('revoke', 401, 'invalid_token') : fail('revoke', 400, 'invalid_request', 'The token is already revoked');
   }

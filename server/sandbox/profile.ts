@@ -14,6 +14,8 @@ export interface SandboxError {
   readonly status: number;
   readonly error: string;
   readonly description?: string | undefined;
+  /** At the token endpoint: the request's `grant_type`, so a profile can name the error its provider's way (Slack's `invalid_code`, `invalid_refresh_token`). */
+  readonly grantType?: string | undefined;
 }
 
 export interface SandboxProfile {
@@ -57,6 +59,8 @@ export interface SandboxProfile {
   readonly errorAnswer?: (error: SandboxError) => { status: number; body: unknown };
   /** Prefix of minted tokens, so sandbox tokens are recognisable. */
   readonly tokenPrefix: string;
+  /** Prefix of minted refresh tokens, where the provider marks them apart (Slack's `xoxe-`); default `tokenPrefix`. */
+  readonly refreshTokenPrefix?: string;
   /**
    * `rfc7009`: `token` in a form with client authentication; 200 even for unknown tokens.
    * `bearer`: the token to revoke authenticates the request (Authorization: Bearer or an
@@ -71,6 +75,8 @@ export interface SandboxProfile {
     readonly style: 'rfc7009' | 'bearer';
     readonly alreadyRevoked?: 400 | 401;
     readonly refreshTokensOnly?: boolean;
+    /** The JSON body of a successful `bearer` revocation (default `{}`; Slack's `{ok: true, revoked: true}`). */
+    readonly answer?: unknown;
   };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };

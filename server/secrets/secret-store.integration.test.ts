@@ -119,6 +119,11 @@ describe('SecretStore routing', () => {
       | 'ASANA_REFRESH_TOKEN'
       | 'ASANA_TOKEN_TYPE'
       | 'ASANA_EXPIRES_AT'
+      | 'SLACK_ACCESS_TOKEN'
+      | 'SLACK_REFRESH_TOKEN'
+      | 'SLACK_TOKEN_TYPE'
+      | 'SLACK_EXPIRES_AT'
+      | 'SLACK_SCOPES'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

@@ -10,6 +10,7 @@ const connectorRouters = {
   jira: connectorRouter('jira'),
   hubspot: connectorRouter('hubspot'),
   asana: connectorRouter('asana'),
+  slack: connectorRouter('slack'),
 };
 
 export const appRouter = router({

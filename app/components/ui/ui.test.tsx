@@ -55,10 +55,12 @@ describe('Button', () => {
     expect(html).not.toContain('<button');
   });
 
-  it('lets a caller class override a variant class', () => {
-    const html = renderToStaticMarkup(<Button className="px-8">Save</Button>);
-    expect(html).toContain('px-8');
-    expect(html).not.toContain('px-4');
+  it('adds a caller class to the variant classes; a different look is a variant of its own', () => {
+    const html = renderToStaticMarkup(<Button className="w-full">Save</Button>);
+    expect(html).toMatch(/class="[^"]*bg-primary[^"]*w-full"/);
+    const outline = renderToStaticMarkup(<Button variant="dangerOutline">Disconnect</Button>);
+    expect(outline).toContain('text-danger');
+    expect(outline).not.toContain('text-secondary-foreground');
   });
 });
 
