@@ -59,13 +59,26 @@ export interface SandboxProfile {
    * `access_token` form field); 200 revoked, `alreadyRevoked` (default 400, Linear; 401 when a
    * revoked token simply no longer authenticates, Intercom) for a revoked one, 401 unknown.
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
-   * Absent: the provider has no revocation endpoint (Atlassian).
+   * Absent: the provider has no revocation endpoint (Atlassian). `endsGrant` (rfc7009 style):
+   * revoking any token of a grant, the access token included, ends all of it (Notion removes
+   * the connection).
    */
-  readonly revocation?: { readonly path: string; readonly style: 'rfc7009' | 'bearer'; readonly alreadyRevoked?: 400 | 401 };
+  readonly revocation?: {
+    readonly path: string;
+    readonly style: 'rfc7009' | 'bearer';
+    readonly alreadyRevoked?: 400 | 401;
+    readonly endsGrant?: boolean;
+  };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
   /** Request headers kept in the log (lower case), such as an API version; never credentials. */
   readonly loggedHeaders?: readonly string[];
+  /**
+   * Headers the token, revocation and identity endpoints require with exactly this value (a
+   * pinned API version, Notion's `Notion-Version`): a request without one is refused with HTTP
+   * 400 and `error`, the profile's way, before anything else is looked at. Names in lower case.
+   */
+  readonly requiredHeaders?: readonly { readonly name: string; readonly value: string; readonly error: string }[];
 }
 
 export interface SandboxClient {
