@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import { startOAuthSandbox } from './oauth-sandbox.js';
 import type { SandboxProfile } from './profile.js';
 
-const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira --client-id ID --client-secret SECRET
+const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira|notion --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)`;
 
 type Args = { 'workspace-name'?: string | undefined; region?: string | undefined };
@@ -30,6 +30,10 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
   jira: {
     profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
+  },
+  notion: {
+    profile: async () => (await import('../connectors/notion/sandbox-profile.js')).notionSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://api.notion.com=${url}`],
   },
 };
 

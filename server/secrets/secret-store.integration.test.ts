@@ -107,6 +107,15 @@ describe('SecretStore routing', () => {
       | 'JIRA_SCOPES'
       | 'JIRA_CLOUD_ID'
       | 'JIRA_SITE_URL'
+      | 'NOTION_ACCESS_TOKEN'
+      | 'NOTION_REFRESH_TOKEN'
+      | 'NOTION_TOKEN_TYPE'
+      | 'NOTION_EXPIRES_AT'
+      | 'NOTION_WORKSPACE_ID'
+      | 'NOTION_WORKSPACE_NAME'
+      | 'NOTION_WORKSPACE_ICON'
+      | 'NOTION_BOT_ID'
+      | 'NOTION_OWNER_TYPE'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

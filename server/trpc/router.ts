@@ -8,6 +8,7 @@ const connectorRouters = {
   intercom: connectorRouter('intercom'),
   linear: connectorRouter('linear'),
   jira: connectorRouter('jira'),
+  notion: connectorRouter('notion'),
 };
 
 export const appRouter = router({
