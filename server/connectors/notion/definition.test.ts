@@ -9,6 +9,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { resolveOAuthConfig, type OAuthClientConfig } from '../../oauth/config.js';
 import { authorizationUrl, exchangeCode, hookContext, refreshTokens, revokeWithRfc7009 } from '../../oauth/engine.js';
 import { ProviderError } from '../../oauth/provider-error.js';
+import { revokeAtProvider } from '../../oauth/revoke.js';
 import { parseLearnedValues } from '../settings.js';
 import { parseEnv } from '../../env.js';
 import type { OAuthSandbox } from '../../sandbox/oauth-sandbox.js';
@@ -143,6 +144,14 @@ describe('Notion definition against its sandbox', () => {
     ]);
     const error = await failure(refreshTokens(config, tokens.refreshToken ?? new SecretValue(''), TIMEOUT));
     expect(error).toMatchObject({ step: 'token', status: 400, oauthError: 'invalid_grant' });
+  });
+
+  it('disconnect revokes the access token, as Notion documents, even when a refresh token is kept', async () => {
+    const tokens = await connect();
+    const services = { oauth: new Map([['notion' as const, config]]), env: { OAUTH_HTTP_TIMEOUT_MS: TIMEOUT } } as unknown as Parameters<typeof revokeAtProvider>[0];
+    // A refresh token the sandbox never issued: had it been sent instead, nothing would be revoked.
+    expect(await revokeAtProvider(services, 'notion', tokens.accessToken, new SecretValue('ntn_sbx_rt_unknown'))).toBe('revoked');
+    expect(sandbox.tokens().every((t) => t.revoked)).toBe(true);
   });
 
   it('identify refuses a token of another bot, a missing workspace, and reports a rejected token with its status', async () => {
