@@ -184,6 +184,7 @@ describe("Notion's token answer", () => {
     expect(learned(answer)).toEqual({ success: true, values: LEARNED });
     expect(learned({ ...answer, workspace_icon: 'https://s3.us-west-2.amazonaws.com/public.notion-static.com/icon.png' })).toMatchObject({ success: true });
     expect(learned({ ...answer, owner: { type: 'workspace', workspace: true } })).toMatchObject({ success: true, values: { ownerType: 'workspace' } });
+    expect(learned({ ...answer, owner: { workspace: true } })).toMatchObject({ success: true, values: { ownerType: 'workspace' } });
     const { workspaceName: _n, workspaceIcon: _i, ...rest } = LEARNED;
     expect(learned({ ...answer, workspace_name: null, workspace_icon: null })).toEqual({ success: true, values: rest });
   });
@@ -196,5 +197,6 @@ describe("Notion's token answer", () => {
     expect(learned({ ...answer, workspace_name: 'two\nlines' })).toEqual({ success: false, name: 'workspaceName' });
     expect(learned({ ...answer, workspace_name: 'x'.repeat(256) })).toEqual({ success: false, name: 'workspaceName' });
     expect(learned({ ...answer, owner: { type: 'bot' } })).toEqual({ success: false, name: 'ownerType' });
+    expect(learned({ ...answer, owner: { workspace: false } })).toEqual({ success: false, name: 'ownerType' });
   });
 });

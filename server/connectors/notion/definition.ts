@@ -30,8 +30,15 @@ const notionId = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]
 const workspaceName = z.string().trim().min(1).max(255).regex(/^[^\p{Cc}]+$/u);
 /** CREATE_TOKEN: an image URL or an emoji. Anything else (markup, a `javascript:` URL) is refused. */
 const workspaceIcon = z.union([z.string().max(2048).regex(/^https:\/\/[^\s"'<>\\]+$/), z.string().regex(/^[^\s\p{Cc}:<>"'&\\/]{1,8}$/u)]);
-/** CREATE_TOKEN: `owner` is `{type: "user", user: {...}}` (owner=user) or `{type: "workspace", workspace: true}`. */
-const ownerType = z.object({ type: z.enum(['user', 'workspace']) }).transform((owner) => owner.type);
+/**
+ * CREATE_TOKEN: `owner` is `{type: "user", user: {...}}` (owner=user) or `{type: "workspace", workspace: true}`;
+ * workspace-level grants from before user-level tokens answer `{workspace: true}` without a type
+ * (https://developers.notion.com/changelog/space-level-integrations-will-be-deprecated-soon-migrate-your-oauth-flows).
+ */
+const ownerType = z.union([
+  z.object({ type: z.enum(['user', 'workspace']) }).transform((owner) => owner.type),
+  z.object({ workspace: z.literal(true) }).transform(() => 'workspace'),
+]);
 
 // BOT_USER: `{object: "user", id: <bot id>, type: "bot", bot: {owner, workspace_name}}`.
 const botUser = z.object({
@@ -100,6 +107,10 @@ export const notion = defineConnector({
     // CREATE_TOKEN: the answer has no `expires_in`; REFRESH_TOKEN: a refresh answers a new
     // access token and a new refresh token, and the old refresh token is spent. Without an
     // expiry the token is checked daily (identify) and refreshed when Notion rejects it.
+    // GUIDE, storing the token: every authorization, a re-authorization included, may answer a
+    // new pair; store each (public connections created since 2026-06-08 always get a new one).
+    // Older connections got the existing token back on re-authorization
+    // (https://developers.notion.com/changelog/initial-users-may-reauthorize-a-public-integration-using-oauth).
     storage: {
       accessToken: 'NOTION_ACCESS_TOKEN',
       refreshToken: 'NOTION_REFRESH_TOKEN',
