@@ -119,8 +119,8 @@ export const notion = defineConnector({
     },
     // CREATE_TOKEN: the token answer itself tells which workspace and bot the grant is for.
     learned: {
-      workspaceId: { key: 'NOTION_WORKSPACE_ID', label: 'Workspace id', from: 'token', field: 'workspace_id', schema: notionId },
-      workspaceName: { key: 'NOTION_WORKSPACE_NAME', label: 'Workspace', from: 'token', field: 'workspace_name', schema: workspaceName, optional: true },
+      workspaceId: { key: 'NOTION_WORKSPACE_ID', label: 'Notion workspace id', from: 'token', field: 'workspace_id', schema: notionId },
+      workspaceName: { key: 'NOTION_WORKSPACE_NAME', label: 'Notion workspace name', from: 'token', field: 'workspace_name', schema: workspaceName, optional: true },
       workspaceIcon: { key: 'NOTION_WORKSPACE_ICON', label: 'Workspace icon', from: 'token', field: 'workspace_icon', schema: workspaceIcon, optional: true },
       botId: { key: 'NOTION_BOT_ID', label: 'Bot id', from: 'token', field: 'bot_id', schema: notionId },
       ownerType: { key: 'NOTION_OWNER_TYPE', label: 'Installed for', from: 'token', field: 'owner', schema: ownerType },

@@ -154,8 +154,8 @@ describe('Notion through the generic engine and sandbox', () => {
       revocable: true,
     });
     expect(status.learned).toEqual([
-      { name: 'workspaceId', label: 'Workspace id', value: WORKSPACE.id },
-      { name: 'workspaceName', label: 'Workspace', value: WORKSPACE.name },
+      { name: 'workspaceId', label: 'Notion workspace id', value: WORKSPACE.id },
+      { name: 'workspaceName', label: 'Notion workspace name', value: WORKSPACE.name },
       { name: 'workspaceIcon', label: 'Workspace icon', value: WORKSPACE.icon },
       { name: 'botId', label: 'Bot id', value: WORKSPACE.botId },
       { name: 'ownerType', label: 'Installed for', value: 'user' },
@@ -235,7 +235,7 @@ describe('Notion through the generic engine and sandbox', () => {
     expect((await grantRows(session.tenantId)).map((g) => g.status)).toEqual(['revoked']);
     expect(await storedKeys(session.tenantId)).toEqual([]);
     expect(await configValues(session.tenantId)).toEqual({});
-    expect(await caller.notion.status()).toMatchObject({ state: 'disconnected', learned: expect.arrayContaining([{ name: 'workspaceId', label: 'Workspace id', value: null }]) });
+    expect(await caller.notion.status()).toMatchObject({ state: 'disconnected', learned: expect.arrayContaining([{ name: 'workspaceId', label: 'Notion workspace id', value: null }]) });
 
     // Connect again after a disconnect: a fresh pair, the workspace learned again.
     const { code, state } = await approve(caller);
