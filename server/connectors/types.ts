@@ -131,6 +131,11 @@ export interface OAuthSpec<Key extends string> {
    */
   readonly requestBody?: 'form' | 'json';
   /**
+   * Headers sent with every request to the provider: token, refresh and revocation requests
+   * and the hooks' own calls (Notion's pinned `Notion-Version`). Never credentials.
+   */
+  readonly requestHeaders?: Readonly<Record<string, string>>;
+  /**
    * A provider that answers errors with HTTP 200 names a boolean field that is false then
    * (Slack's `ok`); the error code is in `error`. Checked before `normalizeTokenAnswer`.
    */
@@ -170,6 +175,12 @@ export interface OAuthSpec<Key extends string> {
    * (HubSpot, whose refresh token may be shared with another install of the same app).
    */
   readonly revokeWhen?: (settings: Readonly<Record<string, string>>) => boolean;
+  /**
+   * Which token RFC 7009 revocation sends: the refresh token when there is one (the default: it
+   * ends the whole grant, RFC 7009 §2.1), or the access token where the provider documents
+   * that one (Notion).
+   */
+  readonly revokeToken?: 'refresh_token' | 'access_token';
   /** Provider documentation for the flow, cited in the UI for admins. */
   readonly docsUrl?: string;
   /** Starts a loopback server speaking the provider's protocol, for development and tests. */

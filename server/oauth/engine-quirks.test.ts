@@ -22,6 +22,7 @@ interface Seen {
   path: string;
   contentType: string | undefined;
   authorization: string | undefined;
+  version: string | undefined;
   body: string;
 }
 let server: Server;
@@ -38,6 +39,7 @@ beforeAll(async () => {
         path: req.url ?? '',
         contentType: req.headers['content-type'],
         authorization: req.headers.authorization,
+        version: req.headers['notion-version'] as string | undefined,
         body: Buffer.concat(chunks).toString('utf8'),
       });
       res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
@@ -120,6 +122,25 @@ describe('request body', () => {
     await exchange(configWith({ requestBody: 'json' }));
     expect(JSON.parse(seen[0]!.body)).toMatchObject({ client_id: 'quirk-client', client_secret: SECRET, code: 'the-code' });
     expect(seen[0]!.authorization).toBeUndefined();
+  });
+});
+
+describe('request headers', () => {
+  it("the spec's headers go with the code exchange, the refresh and the revocation, without replacing client authentication", async () => {
+    const config = configWith({ requestBody: 'json', clientAuthentication: 'client_secret_basic', requestHeaders: { 'Notion-Version': '2026-03-11' } });
+    await exchange(config);
+    await refreshTokens(config, new SecretValue('rt-0'), 5_000);
+    await revokeWithRfc7009(config, new SecretValue('at-1'), 5_000);
+    expect(seen.map((s) => [s.path, s.version, s.contentType, s.authorization?.split(' ')[0]])).toEqual([
+      ['/token', '2026-03-11', 'application/json', 'Basic'],
+      ['/token', '2026-03-11', 'application/json', 'Basic'],
+      ['/revoke', '2026-03-11', 'application/json', 'Basic'],
+    ]);
+  });
+
+  it('none by default', async () => {
+    await exchange(configWith({}));
+    expect(seen[0]?.version).toBeUndefined();
   });
 });
 

@@ -68,7 +68,7 @@ export function providerFetcher(config: OAuthClientConfig, step: ProviderStep, t
   const protocolStep = step === 'token' || step === 'revoke';
   return async (url: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let response: Response;
-    const request = protocolStep && spec.requestBody === 'json' ? asJsonBody(init) : init;
+    const request = withHeaders(protocolStep && spec.requestBody === 'json' ? asJsonBody(init) : init, spec.requestHeaders);
     try {
       response = await base(url, { ...request, redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
     } catch (error) {
@@ -92,6 +92,14 @@ function asJsonBody(init: RequestInit): RequestInit {
   const headers = new Headers(init.headers);
   headers.set('content-type', 'application/json');
   return { ...init, headers, body: JSON.stringify(Object.fromEntries(init.body)) };
+}
+
+/** The spec's own headers (Notion-Version) on a request; the caller's Authorization and body headers stay. */
+function withHeaders(init: RequestInit, extra: Readonly<Record<string, string>> | undefined): RequestInit {
+  if (!extra) return init;
+  const headers = new Headers(init.headers);
+  for (const [name, value] of Object.entries(extra)) headers.set(name, value);
+  return { ...init, headers };
 }
 
 /** An error inside a 200 answer (Slack's `ok: false`): a ProviderError with the provider's code. */

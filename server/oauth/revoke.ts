@@ -32,8 +32,10 @@ export async function revokeAtProvider(
   const timeoutMs = services.env.OAUTH_HTTP_TIMEOUT_MS;
   if (revoke === 'rfc7009') {
     requireConfigured(config);
-    // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); an access token alone may not.
-    return revokeWithRfc7009(config, refreshToken ?? token, timeoutMs);
+    // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); an access token alone may
+    // not, unless the provider documents revoking the access token (the spec's `revokeToken`).
+    const revoked = config.spec.revokeToken === 'access_token' ? token : (refreshToken ?? token);
+    return revokeWithRfc7009(config, revoked, timeoutMs);
   }
   return revoke(hookContext(config, 'revoke', token, timeoutMs));
 }

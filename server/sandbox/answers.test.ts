@@ -86,6 +86,59 @@ describe('token request bodies', () => {
   });
 });
 
+describe('required headers (Notion-Version)', () => {
+  const version = [{ name: 'x-api-version', value: '2026-03-11', error: 'missing_version' }];
+
+  it('token, identity and revocation refuse a request without the exact value, before reading it; with it they answer', async () => {
+    const pinned = await start({ requiredHeaders: version, loggedHeaders: ['x-api-version'] });
+    const code = pinned.issueCode(REDIRECT_URI, 's');
+    expect(await post(pinned, posted(code))).toEqual({
+      status: 400,
+      body: { error: 'missing_version', error_description: 'The x-api-version header must be 2026-03-11' },
+    });
+    expect((await post(pinned, posted(code), { 'x-api-version': '2022-06-28' })).status).toBe(400);
+    // The code was not spent by the refusals.
+    const answer = await post(pinned, posted(code), { 'x-api-version': '2026-03-11' });
+    expect(answer.status).toBe(200);
+    const bearer = { authorization: `Bearer ${String(answer.body.access_token)}` };
+    expect((await fetch(`${pinned.url}/me`, { headers: bearer })).status).toBe(400);
+    expect((await fetch(`${pinned.url}/me`, { headers: { ...bearer, 'x-api-version': '2026-03-11' } })).status).toBe(200);
+    expect((await fetch(`${pinned.url}/revoke`, { method: 'POST', headers: bearer })).status).toBe(400);
+    expect(pinned.tokens().every((t) => !t.revoked)).toBe(true);
+    expect(pinned.log.map((r) => [r.path, r.status, r.headers['x-api-version'] ?? null])).toEqual([
+      ['/token', 400, null],
+      ['/token', 400, '2022-06-28'],
+      ['/token', 200, '2026-03-11'],
+      ['/me', 400, null],
+      ['/me', 200, '2026-03-11'],
+      ['/revoke', 400, null],
+    ]);
+  });
+});
+
+describe('RFC 7009 revocation that ends the grant (Notion)', () => {
+  async function revoke(sandbox: OAuthSandbox, token: string) {
+    return fetch(`${sandbox.url}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token, client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret }),
+    });
+  }
+
+  it('without endsGrant, revoking the access token leaves the refresh token; with it, the whole grant ends', async () => {
+    const rfc = { style: 'rfc7009', path: '/revoke' } as const;
+    for (const [endsGrant, refreshRevoked] of [[false, false], [true, true]] as const) {
+      const sandbox = await start({ refreshTokens: { rotate: true }, revocation: { ...rfc, endsGrant } });
+      const tokens = (await post(sandbox, posted(sandbox.issueCode(REDIRECT_URI, 's')))).body;
+      expect((await revoke(sandbox, String(tokens.access_token))).status).toBe(200);
+      expect(sandbox.tokens().map((t) => [t.kind, t.revoked])).toEqual([
+        ['refresh', refreshRevoked],
+        ['access', true],
+      ]);
+    }
+  });
+});
+
 describe('answers shaped by the profile', () => {
   it('tokenAnswer adds fields or drops token_type', async () => {
     const salesforce = await start({ tokenAnswer: (standard) => ({ ...standard, instance_url: 'https://example.my.salesforce.com' }) });

@@ -41,6 +41,10 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
       (await import('../connectors/slack/sandbox-profile.js')).slackSandboxProfile({ tokenRotation: args['token-rotation'] === true }),
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://slack.com=${url}`],
   },
+  notion: {
+    profile: async () => (await import('../connectors/notion/sandbox-profile.js')).notionSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://api.notion.com=${url}`],
+  },
 };
 
 const USAGE = `Usage: tsx server/sandbox/cli.ts --connector ${Object.keys(CONNECTORS).join('|')} --client-id ID --client-secret SECRET

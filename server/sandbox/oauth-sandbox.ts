@@ -151,7 +151,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
       if (revocation.refreshTokensOnly && store.kindOf(value) === 'access') {
         return fail('revoke', 400, 'invalid_request', 'Send the refresh token: access tokens are not accepted');
       }
-      store.revoke(value, false);
+      store.revoke(value, revocation.endsGrant === true);
       return { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
     }
     const value = bearerToken(req) ?? form?.get('access_token');
@@ -187,6 +187,11 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     if (endpoint === 'decision') return decide(req, body);
     const injected = await faults.take(endpoint);
     if (injected) return injected;
+    for (const required of profile.requiredHeaders ?? []) {
+      if (req.headers[required.name] !== required.value) {
+        return fail(endpoint, 400, required.error, `The ${required.name} header must be ${required.value}`);
+      }
+    }
     if (endpoint === 'identity') return identity(req);
     if (endpoint === 'revoke' && profile.revocation) return revoke(req, body, profile.revocation);
     const params = bodyParams(req, body, profile.tokenRequestBodies ?? ['form']);

@@ -69,6 +69,8 @@ export interface SandboxProfile {
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
    * Absent: the provider has no revocation endpoint (Atlassian). `rfc7009` with
    * `refreshTokensOnly`: an access token is refused with 400 `invalid_request` (Asana).
+   * `endsGrant` (rfc7009 style): revoking any token of a grant, the access token included,
+   * ends all of it (Notion removes the connection).
    */
   readonly revocation?: {
     readonly path: string;
@@ -77,11 +79,18 @@ export interface SandboxProfile {
     readonly refreshTokensOnly?: boolean;
     /** The JSON body of a successful `bearer` revocation (default `{}`; Slack's `{ok: true, revoked: true}`). */
     readonly answer?: unknown;
+    readonly endsGrant?: boolean;
   };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
   /** Request headers kept in the log (lower case), such as an API version; never credentials. */
   readonly loggedHeaders?: readonly string[];
+  /**
+   * Headers the token, revocation and identity endpoints require with exactly this value (a
+   * pinned API version, Notion's `Notion-Version`): a request without one is refused with HTTP
+   * 400 and `error`, the profile's way, before anything else is looked at. Names in lower case.
+   */
+  readonly requiredHeaders?: readonly { readonly name: string; readonly value: string; readonly error: string }[];
 }
 
 export interface SandboxClient {

@@ -124,6 +124,15 @@ describe('SecretStore routing', () => {
       | 'SLACK_TOKEN_TYPE'
       | 'SLACK_EXPIRES_AT'
       | 'SLACK_SCOPES'
+      | 'NOTION_ACCESS_TOKEN'
+      | 'NOTION_REFRESH_TOKEN'
+      | 'NOTION_TOKEN_TYPE'
+      | 'NOTION_EXPIRES_AT'
+      | 'NOTION_WORKSPACE_ID'
+      | 'NOTION_WORKSPACE_NAME'
+      | 'NOTION_WORKSPACE_ICON'
+      | 'NOTION_BOT_ID'
+      | 'NOTION_OWNER_TYPE'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

@@ -11,6 +11,7 @@ const connectorRouters = {
   hubspot: connectorRouter('hubspot'),
   asana: connectorRouter('asana'),
   slack: connectorRouter('slack'),
+  notion: connectorRouter('notion'),
 };
 
 export const appRouter = router({
