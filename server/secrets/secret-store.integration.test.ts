@@ -107,6 +107,12 @@ describe('SecretStore routing', () => {
       | 'JIRA_SCOPES'
       | 'JIRA_CLOUD_ID'
       | 'JIRA_SITE_URL'
+      | 'GITHUB_ACCESS_TOKEN'
+      | 'GITHUB_TOKEN_TYPE'
+      | 'GITHUB_EXPIRES_AT'
+      | 'GITHUB_SCOPES'
+      | 'GITHUB_INSTALLATION_ID'
+      | 'GITHUB_INSTALLATION_URL'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

@@ -8,6 +8,7 @@ const connectorRouters = {
   intercom: connectorRouter('intercom'),
   linear: connectorRouter('linear'),
   jira: connectorRouter('jira'),
+  github: connectorRouter('github'),
 };
 
 export const appRouter = router({
