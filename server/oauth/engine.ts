@@ -236,8 +236,15 @@ export async function revokeWithRfc7009(config: ConfiguredClient, token: SecretV
  * What a hook receives: the API base, the connection's settings (asked and learned) and a fetch
  * that honours overrides and the deadline.
  */
-export function hookContext(config: OAuthClientConfig, step: ProviderStep, accessToken: SecretValue, timeoutMs: number): ProviderCallContext {
-  const fetcher = providerFetcher(config, step, timeoutMs, true);
+export function hookContext(
+  config: OAuthClientConfig,
+  step: ProviderStep,
+  accessToken: SecretValue,
+  timeoutMs: number,
+  /** An install or renew hook's own API calls: no token-endpoint quirks applied to them. */
+  raw = false,
+): ProviderCallContext {
+  const fetcher = providerFetcher(config, step, timeoutMs, raw);
   const app = appAuthentication(config);
   return {
     apiUrl: config.apiUrl,
@@ -313,7 +320,7 @@ export async function installCredential(config: ConfiguredClient, callback: Inst
     return exchanged;
   };
   // No connection token exists yet: the hook has the user's token on demand, and the app.
-  const context = hookContext(config, 'token', NO_TOKEN_YET, timeoutMs);
+  const context = hookContext(config, 'token', NO_TOKEN_YET, timeoutMs, true);
   const minted = await install({ ...context, app, callback: callback.params ?? {}, userToken });
   return mintedTokenSet(config.spec, minted, 'token');
 }
@@ -323,7 +330,7 @@ export async function renewCredential(config: ConfiguredClient, current: SecretV
   const renew = config.spec.renew;
   if (!renew) throw new TypeError(`${config.connector} has no renew hook`);
   try {
-    return mintedTokenSet(config.spec, await renew(hookContext(config, 'token', current ?? NO_TOKEN_YET, timeoutMs)), 'token');
+    return mintedTokenSet(config.spec, await renew(hookContext(config, 'token', current ?? NO_TOKEN_YET, timeoutMs, true)), 'token');
   } catch (error) {
     throw asProviderError(error, 'token');
   }

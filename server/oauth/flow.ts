@@ -144,7 +144,7 @@ async function completeNow(deps: Deps, input: CallbackInput, log: Logger): Promi
  * The grant's tokens: the code exchanged for them, or, for an app installation (spec.install),
  * the credential the app mints once the hook has checked the callback.
  */
-function obtainTokens(config: OAuthClientConfig, input: CallbackInput, pkceSecret: string, timeoutMs: number): Promise<TokenSet> {
+async function obtainTokens(config: OAuthClientConfig, input: CallbackInput, pkceSecret: string, timeoutMs: number): Promise<TokenSet> {
   requireConfigured(config);
   if (config.spec.install) return installCredential(config, input, pkceSecret, timeoutMs);
   if (!input.code) throw new OAuthFlowError('token_rejected', 'The authorization code is missing. Please connect again.');
