@@ -168,6 +168,9 @@ describe('GitHub App installation through the generic engine and the stand-in', 
     expect(exchange?.authorization).toBeNull();
     expect(sandbox.log[4]?.authorization).toBe('basic');
     expect(sandbox.log[5]?.authorization).toBe('bearer');
+    // JSON only when asked for (the stand-in answers a form otherwise), and the REST version pinned.
+    expect(exchange?.headers.accept).toMatch(/application\/json/);
+    for (const call of sandbox.log.slice(3)) expect(call.headers['x-github-api-version'], call.path).toBe('2022-11-28');
 
     // The user's token was only a proof: deleted at GitHub and stored nowhere.
     const [user] = userTokens();
@@ -367,6 +370,17 @@ describe('GitHub App installation through the generic engine and the stand-in', 
     expect(await works(fresh)).toBe(true);
     expect((await installationRows(scope.tenantId))[0]).toMatchObject({ status: 'active', health: 'healthy' });
     expect(await caller.github.status()).toMatchObject({ state: 'connected', workspace: { name: ORG.login } });
+  });
+
+  it('the stand-in answers the code exchange as a form unless JSON is asked for, errors included, with HTTP 200', async () => {
+    const form = await fetch(`${sandbox.url}/login/oauth/access_token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ client_id: CLIENT.clientId, client_secret: CLIENT.clientSecret, code: 'never-issued' }),
+    });
+    expect(form.status).toBe(200);
+    expect(form.headers.get('content-type')).toMatch(/^application\/x-www-form-urlencoded/);
+    expect(new URLSearchParams(await form.text()).get('error')).toBe('bad_verification_code');
   });
 
   it('the code exchange refuses a spent code with HTTP 200 and error=bad_verification_code: token_rejected, nothing stored', async () => {

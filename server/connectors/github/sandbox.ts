@@ -310,7 +310,10 @@ export async function startGitHubSandbox(
       path,
       authorization: authorizationScheme(req),
       contentType: req.headers['content-type'] ?? null,
-      headers: {},
+      // Headers the documented quirks turn on; never a credential.
+      headers: Object.fromEntries(
+        (['accept', 'x-github-api-version'] as const).flatMap((name) => (typeof req.headers[name] === 'string' ? [[name, req.headers[name]]] : [])),
+      ),
       at: new Date(now()).toISOString(),
     };
     log.push(record);
