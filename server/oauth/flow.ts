@@ -57,13 +57,13 @@ interface Deps {
 
 export type { Completion } from './activation.js';
 
+/** The callback as received: `params` are its parameters beyond code, state and iss (an installation's). */
+export type CallbackInput = InstallCallback;
+
 /**
  * Callback half. Answers within CALLBACK_DEADLINE_MS: when the secret backend is slow the work
  * goes on after the answer, which then says so truthfully (`finishing`), and the page updates.
  */
-/** The callback as received: `params` are its parameters beyond code, state and iss (an installation's). */
-export type CallbackInput = InstallCallback;
-
 export async function completeAuthorization(deps: Deps, input: CallbackInput): Promise<Completion> {
   const log = flowLog(deps);
   const work = completeNow(deps, input, log);
