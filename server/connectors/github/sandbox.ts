@@ -219,7 +219,7 @@ export async function startGitHubSandbox(
     entry.used = true;
     const token = mint('user', null, USER_TOKEN_TTL_S);
     const refresh = `ghr_sbx_${randomBytes(27).toString('base64url')}`;
-    return answer({ access_token: token.token, expires_in: USER_TOKEN_TTL_S, refresh_token: refresh, refresh_token_expires_in: 15_897_600, scope: '', token_type: 'bearer' });
+    return answer({ access_token: token.token, expires_in: USER_TOKEN_TTL_S, refresh_token: refresh, refresh_token_expires_in: 15_811_200, scope: '', token_type: 'bearer' });
   }
 
   function userInstallations(req: IncomingMessage, query: URLSearchParams): Reply {
