@@ -1,6 +1,8 @@
+import { createPrivateKey } from 'node:crypto';
 import { z } from 'zod';
-import { clientEnvVariables, type ClientIdVariable, type ClientSecretVariable } from './connectors/client-env.js';
-import { connectorIds, type ConnectorId } from './connectors/registry.js';
+import { clientEnvNames, clientEnvVariables, type ClientIdVariable, type ClientSecretVariable } from './connectors/client-env.js';
+import { connectorIds, connectors, type ConnectorId } from './connectors/registry.js';
+import type { ConnectorDefinition } from './connectors/types.js';
 import { OriginOverridesError, parseOriginOverrides } from './oauth/origin-overrides.js';
 import { decodeMasterKey, decodePreviousKeys } from './secrets/master-key.js';
 
@@ -43,6 +45,19 @@ const originOverrides = z
     }
   })
   .optional();
+
+/**
+ * An app's RSA private key in PEM (PKCS#1 or PKCS#8; literal `\n` escapes accepted, as keys
+ * kept in one-line variables have them). The message never repeats the value.
+ */
+const rsaPrivateKey = z.string().superRefine((value, ctx) => {
+  try {
+    const key = createPrivateKey(value.includes('\\n') ? value.replace(/\\n/g, '\n') : value);
+    if (key.asymmetricKeyType !== 'rsa') ctx.addIssue({ code: 'custom', message: 'must be an RSA private key (PEM)' });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'must be an RSA private key in PEM format (-----BEGIN RSA PRIVATE KEY----- or -----BEGIN PRIVATE KEY-----)' });
+  }
+});
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
@@ -108,6 +123,11 @@ export const envSchema = z
     PROVIDER_ORIGIN_OVERRIDES: originOverrides,
     INTERCOM_OAUTH_URL: unsetIfEmpty(httpUrl),
     INTERCOM_API_URL: unsetIfEmpty(httpUrl),
+    // The GitHub App (server/connectors/github/definition.ts): its URL name, its private key for
+    // the app's JWTs, and optionally its numeric id (the JWT issuer; the client id otherwise).
+    GITHUB_APP_SLUG: unsetIfEmpty(z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,98}[A-Za-z0-9])?$/, "must be the app's URL name (letters, digits and hyphens)")),
+    GITHUB_APP_ID: unsetIfEmpty(z.string().regex(/^\d{1,20}$/, 'must be the numeric app id')),
+    GITHUB_APP_PRIVATE_KEY: unsetIfEmpty(rsaPrivateKey),
   })
   .superRefine((env, ctx) => {
     // Each key was checked on its own above; whether its version clashes needs both variables.
@@ -135,6 +155,14 @@ export const envSchema = z
     for (const { clientId, clientSecret } of clientVariables) {
       if (values[clientId] !== undefined && values[clientSecret] === undefined) {
         ctx.addIssue({ code: 'custom', path: [clientSecret], message: `is required when ${clientId} is set` });
+      }
+    }
+    // An app's own credentials (spec.appCredentials) are needed as soon as its client id is set.
+    for (const connector of connectors as readonly ConnectorDefinition[]) {
+      const app = connector.oauth?.appCredentials;
+      if (!app || values[clientEnvNames(connector.id).clientId] === undefined) continue;
+      for (const name of [app.privateKey, app.slug]) {
+        if (name && values[name] === undefined) ctx.addIssue({ code: 'custom', path: [name], message: `is required when ${clientEnvNames(connector.id).clientId} is set` });
       }
     }
     if (env.SECRETS_BACKEND === 'local' && !env.SECRETS_MASTER_KEY) {

@@ -38,6 +38,16 @@ export const FLOW_MESSAGES: Record<string, { tone: 'info' | 'error'; text: (name
       'The stored token could not be read, so it could not be revoked. Nothing was changed. Check the secret backend and try again.',
   },
   attempt_expired: { tone: 'error', text: () => 'This connection attempt was given up before it finished. Please connect again.' },
+  approval_pending: {
+    tone: 'info',
+    text: (name) =>
+      `Your request to install the ${name} app was sent to an owner of the account for approval. Nothing was connected; connect again once it is approved.`,
+  },
+  account_not_verified: {
+    tone: 'error',
+    text: (name) =>
+      `That ${name} installation does not belong to an account you can access, so nothing was connected. Connect again and install the app on your own account or organization.`,
+  },
   choice_unknown: { tone: 'error', text: () => 'That choice has expired or was already made. Please connect again.' },
   choice_cancelled: { tone: 'info', text: () => 'Nothing was connected: the authorization was cancelled and is being revoked.' },
   not_configured: { tone: 'error', text: (name) => `${name} is not configured on this server yet.` },

@@ -140,7 +140,7 @@ export default function ConnectorRoute() {
         sandbox={status.sandbox}
         primary={primary}
         busy={busy}
-        disconnect={<DisconnectDialog name={connector.name} workspaceName={workspaceName} revocable={status.revocable} />}
+        disconnect={<DisconnectDialog name={connector.name} workspaceName={workspaceName} revocable={status.revocable} removedAtProvider={status.removedAtProvider} />}
       />
       <div className="flex flex-col gap-6">
         {status.finishing || (finishingMarker && !status.connected) ? (
@@ -165,6 +165,7 @@ export default function ConnectorRoute() {
               name={connector.name}
               workspaceName={workspaceName}
               revocable={status.revocable}
+              removedAtProvider={status.removedAtProvider}
               cancelHref={`/integrations/${id}`}
             />
           ) : null}

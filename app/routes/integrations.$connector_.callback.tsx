@@ -1,5 +1,6 @@
 /**
- * The OAuth redirect target. Its loader hands `code` and `state` to the connector's
+ * The OAuth redirect target. Its loader hands `code` and `state` (and an app installation's
+ * `installation_id` and `setup_action`) to the connector's
  * `exchange` procedure and answers with a redirect to the connector page carrying a one-time
  * flash notice (connected, or what went wrong; `?finishing=1` when the connect is finished in
  * the background, so the page follows the status), a 404 for an unknown connector, or a redirect
@@ -65,11 +66,22 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   }
   const code = rawQueryParam(url, 'code');
   const state = rawQueryParam(url, 'state');
-  if (!code || !state) return back('invalid_request');
+  // An app installation's callback (GitHub Apps) names the installation and what happened to it;
+  // one awaiting an owner's approval (`setup_action=request`) may come back without a code.
+  const installationId = rawQueryParam(url, 'installation_id') ?? undefined;
+  const setupAction = rawQueryParam(url, 'setup_action') ?? undefined;
+  if (!state || (!code && setupAction !== 'request')) return back('invalid_request');
+  if (setupAction !== undefined && !['install', 'update', 'request'].includes(setupAction)) return back('invalid_request');
 
   try {
     const iss = rawQueryParam(url, 'iss') ?? undefined;
-    const { finishing, redirectTo } = await connectorCaller(context, connector).exchange({ code, state, iss });
+    const { finishing, redirectTo } = await connectorCaller(context, connector).exchange({
+      code: code ?? undefined,
+      state,
+      iss,
+      installation_id: installationId,
+      setup_action: setupAction as 'install' | 'update' | 'request' | undefined,
+    });
     // Several accounts: the choice page, a path the server built under this connector's page.
     if (redirectTo?.startsWith(`${page}/choose/`)) return redirect(redirectTo, { headers: NO_STORE });
     // The secret backend has not answered yet: the page says so and follows the status.

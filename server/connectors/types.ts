@@ -39,6 +39,8 @@ export interface ExternalAccount {
 /** What a hook may use to call the provider. `fetch` carries the flow's timeout. */
 export interface ProviderCallContext {
   readonly apiUrl: string;
+  /** Present when the spec declares `appCredentials`: the app authenticating as itself. */
+  readonly app?: AppAuthentication;
   /** The connection's settings, those asked before Connect and those learned from the provider. */
   readonly settings: Readonly<Record<string, string>>;
   readonly accessToken: SecretValue;
@@ -71,7 +73,39 @@ export interface LearnedValueSpec<Key extends string> {
 export interface ProviderSandbox {
   readonly oauthUrl: string;
   readonly apiUrl: string;
+  /** The app credentials beyond client id and secret that the stand-in issued (see `OAuthSpec.appCredentials`). */
+  readonly app?: { readonly privateKey: string; readonly slug?: string; readonly appId?: string };
   close(): Promise<void>;
+}
+
+/**
+ * A hook's means to act as the app itself (`OAuthSpec.appCredentials`): the client credentials,
+ * and a short-lived JWT signed with the app's private key (RS256). Never logged.
+ */
+export interface AppAuthentication {
+  readonly clientId: string;
+  readonly clientSecret: SecretValue;
+  /** A fresh JWT (`iss` the app id or client id, `iat` 30 s back, `exp` under ten minutes on). */
+  jwt(): Promise<SecretValue>;
+}
+
+/** What an app mints for a connection (`install`, `renew`): the connection's credential, not a user's. */
+export interface MintedCredential {
+  readonly accessToken: SecretValue;
+  readonly tokenType?: string;
+  readonly expiresAt: Date | null;
+  readonly scopes?: readonly string[] | null;
+  /** Values for the spec's `learned` entries with `from: 'token'`, by name; validated by their schemas. */
+  readonly learned?: Readonly<Record<string, string>>;
+}
+
+/** What `install` receives: the callback's extra parameters and, on demand, the user's token for its code. */
+export interface InstallContext extends ProviderCallContext {
+  readonly app: AppAuthentication;
+  /** The callback's parameters beyond code, state and iss (`installation_id`, `setup_action`). */
+  readonly callback: Readonly<Record<string, string>>;
+  /** Exchanges the callback's code (once); throws a ProviderError when there is none or it is refused. */
+  readonly userToken: () => Promise<SecretValue>;
 }
 
 /** One setting field: where its value is stored (a declared non-sensitive key) and how the form asks for it. */
@@ -183,8 +217,43 @@ export interface OAuthSpec<Key extends string> {
   readonly revokeToken?: 'refresh_token' | 'access_token';
   /** Provider documentation for the flow, cited in the UI for admins. */
   readonly docsUrl?: string;
-  /** Starts a loopback server speaking the provider's protocol, for development and tests. */
-  readonly sandbox?: (client: { clientId: string; clientSecret: string }) => Promise<ProviderSandbox>;
+  /**
+   * Starts a loopback server speaking the provider's protocol, for development and tests.
+   * `redirectUri` is the callback registered with the app, for providers that redirect to it
+   * without being told (a GitHub App's installation).
+   */
+  readonly sandbox?: (client: { clientId: string; clientSecret: string; redirectUri?: string }) => Promise<ProviderSandbox>;
+  /**
+   * The consent step is a page that takes only `state` (an app's installation page): no client
+   * id, redirect URI, response type, scope or PKCE in the authorize URL. Default `oauth2`.
+   */
+  readonly authorizeRequest?: 'oauth2' | 'state_only';
+  /**
+   * Environment variables holding the app's own credentials beyond `<ID>_CLIENT_ID`/`_SECRET`:
+   * an RSA private key (PEM) for the JWTs of `AppAuthentication`, the app id for their issuer
+   * (default the client id), and the app's URL name, which replaces `/:appSlug/` in the
+   * authorize endpoint. Missing ones leave the connector not configured.
+   */
+  readonly appCredentials?: { readonly privateKey: string; readonly appId?: string; readonly slug?: string };
+  /**
+   * The connection's credential is minted by the app for what the callback names (an app
+   * installation), not the token the code is exchanged for: the hook verifies the callback
+   * (with the user's token, which it revokes or forgets) and returns the credential. It may
+   * throw an OAuthFlowError (`approval_pending`, `account_not_verified`) to refuse.
+   */
+  readonly install?: (ctx: InstallContext) => Promise<MintedCredential>;
+  /**
+   * Mints a fresh access token for a live connection instead of the refresh-token grant (no
+   * refresh token is stored): the lifecycle engine calls it when the token is due. The context
+   * carries the connection's settings (learned values included) and the current token.
+   */
+  readonly renew?: (ctx: ProviderCallContext) => Promise<MintedCredential>;
+  /**
+   * Disconnect ends Plugboard's use, but the access itself is removed at the provider (an
+   * installation is uninstalled there): the sentence the page shows, and the learned value
+   * holding the address of that setting (an https URL), if any.
+   */
+  readonly removedAtProvider?: { readonly text: string; readonly urlFrom?: string };
 }
 
 export interface ConnectorDefinition<

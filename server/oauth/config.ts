@@ -44,7 +44,12 @@ export interface OAuthClientConfig extends ConnectionEndpoints {
   readonly authorizeOrigins: readonly string[];
   /** Fills the endpoint templates for one connection's template values; throws a TemplateError. */
   readonly endpointsFor: (values: ConnectionSettings) => ConnectionEndpoints;
+  /** The app's own credentials (`spec.appCredentials`), when declared and set. */
+  readonly app: { readonly privateKey: SecretValue; readonly appId: string | null } | null;
 }
+
+/** The app's URL name in the authorize endpoint's path (`/apps/:appSlug/installations/new`). */
+const APP_SLUG = '/:appSlug/';
 
 export type OAuthConfigs = ReadonlyMap<ConnectorId, OAuthClientConfig>;
 
@@ -80,7 +85,18 @@ export function resolveOAuthConfig(
   const fromEnv = clientCredentials(env as unknown as Record<string, unknown>, definition.id);
   const clientId = sandbox?.client.clientId ?? fromEnv.clientId;
   const clientSecret = sandbox?.client.clientSecret ?? fromEnv.clientSecret;
-  const missing = [...(clientId ? [] : [names.clientId]), ...(clientSecret ? [] : [names.clientSecret])];
+  const appVariables = oauth.appCredentials;
+  const privateKey = sandbox ? sandbox.server.app?.privateKey : read(env, appVariables?.privateKey);
+  const appSlug = sandbox ? sandbox.server.app?.slug : read(env, appVariables?.slug);
+  const appId = sandbox ? sandbox.server.app?.appId : read(env, appVariables?.appId);
+  const missing = [
+    ...(clientId ? [] : [names.clientId]),
+    ...(clientSecret ? [] : [names.clientSecret]),
+    ...(appVariables && !privateKey ? [appVariables.privateKey] : []),
+    ...(appVariables?.slug && !appSlug ? [appVariables.slug] : []),
+  ];
+  // Validated at start (server/env.ts): letters, digits and hyphens only.
+  const authorizeEndpoint = oauth.endpoints.authorize.replace(APP_SLUG, `/${encodeURIComponent(appSlug ?? 'app')}/`);
 
   const overrides = parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES'));
   // The sandbox stands in for every host the provider uses (authorization server and API
@@ -97,7 +113,7 @@ export function resolveOAuthConfig(
     const apiBase = fill(oauth.apiBase);
     const api = (apiOverride ?? apiBase).replace(/\/+$/, '');
     const resolve = (url: string) => rewriteUrl(underApi(fill(url), apiBase, api), overrides);
-    const authorizeUrl = rewriteUrl(authorizeOverride ?? fill(oauth.endpoints.authorize), overrides);
+    const authorizeUrl = rewriteUrl(authorizeOverride ?? fill(authorizeEndpoint), overrides);
     const tokenUrl = resolve(oauth.endpoints.token);
     const revokeUrl = oauth.endpoints.revoke ? resolve(oauth.endpoints.revoke) : null;
     const apiUrl = rewriteUrl(api, overrides).replace(/\/+$/, '');
@@ -114,7 +130,7 @@ export function resolveOAuthConfig(
   // Some setting is required, or an endpoint needs a value the provider tells at connect time:
   // nothing can be called before a connection gives it.
   const unfilled: ConnectionEndpoints = {
-    authorizeUrl: authorizeOverride ?? oauth.endpoints.authorize,
+    authorizeUrl: authorizeOverride ?? authorizeEndpoint,
     tokenUrl: oauth.endpoints.token,
     revokeUrl: oauth.endpoints.revoke ?? null,
     issuer: oauth.issuer ?? oauth.endpoints.token,
@@ -150,7 +166,13 @@ export function resolveOAuthConfig(
     connectionSettings: null,
     authorizeOrigins,
     endpointsFor,
+    app: appVariables && privateKey ? { privateKey: new SecretValue(normalizePem(privateKey)), appId: appId ?? null } : null,
   };
+}
+
+/** A PEM from an environment variable may carry its line breaks as literal `\\n` escapes. */
+export function normalizePem(value: string): string {
+  return value.includes('\\n') ? value.replace(/\\n/g, '\n') : value;
 }
 
 /**
@@ -187,7 +209,7 @@ export async function resolveOAuthConfigs(
       definition.oauth.sandbox;
     if (useSandbox && definition.oauth.sandbox) {
       const client = { clientId: `sandbox-${definition.id}`, clientSecret: `sandbox-secret-${definition.id}` };
-      const server = await definition.oauth.sandbox(client);
+      const server = await definition.oauth.sandbox({ ...client, redirectUri: `${env.APP_URL}/integrations/${definition.id}/callback` });
       running.push(server);
       logger.info({ connector: definition.id, url: server.oauthUrl }, 'sandbox provider started');
       configs.set(definition.id as ConnectorId, resolveOAuthConfig(definition, env, { client, server }));

@@ -6,8 +6,9 @@
  */
 import { createHmac } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
+import githubAppJwt from 'universal-github-app-jwt';
 import { parseLearnedValues, type ConnectionSettings } from '../connectors/settings.js';
-import type { OAuthSpec, ProviderCallContext } from '../connectors/types.js';
+import type { AppAuthentication, MintedCredential, OAuthSpec, ProviderCallContext } from '../connectors/types.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import type { OAuthClientConfig } from './config.js';
 import { overridingFetch } from './origin-overrides.js';
@@ -61,11 +62,14 @@ function clientSecretBasic(secret: string): oauth.ClientAuth {
   };
 }
 
-/** A fetch for one provider: overridden origins, the flow's deadline, the spec's body format and answer quirks. */
-export function providerFetcher(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number) {
+/**
+ * A fetch for one provider: overridden origins, the flow's deadline, the spec's body format and
+ * answer quirks (`hook`: a hook's own calls, which get neither).
+ */
+export function providerFetcher(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number, hook = false) {
   const base = overridingFetch(fetch, config.originOverrides);
   const { spec } = config;
-  const protocolStep = step === 'token' || step === 'revoke';
+  const protocolStep = !hook && (step === 'token' || step === 'revoke');
   return async (url: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     let response: Response;
     const request = withHeaders(protocolStep && spec.requestBody === 'json' ? asJsonBody(init) : init, spec.requestHeaders);
@@ -75,7 +79,7 @@ export function providerFetcher(config: OAuthClientConfig, step: ProviderStep, t
       const name = (error as Error).name;
       throw new ProviderError(step, null, name === 'TimeoutError' || name === 'AbortError' ? 'timeout' : 'network');
     }
-    if (step !== 'token' || !response.ok || (!spec.normalizeTokenAnswer && !spec.okField)) return response;
+    if (!protocolStep || step !== 'token' || !response.ok || (!spec.normalizeTokenAnswer && !spec.okField)) return response;
     const body: unknown = await response.json().catch(() => {
       throw new ProviderError(step, response.status, 'malformed_response');
     });
@@ -121,11 +125,16 @@ function requestOptions(config: OAuthClientConfig, step: ProviderStep, timeoutMs
 /** The provider's consent URL for a new authorization. */
 export async function authorizationUrl(config: ConfiguredClient, state: string, pkceSecret: string): Promise<string> {
   const url = new URL(config.authorizeUrl);
+  const { spec } = config;
+  // An installation page: the state is all it carries back (spec.authorizeRequest).
+  if (spec.authorizeRequest === 'state_only') {
+    url.searchParams.set('state', state);
+    return url.toString();
+  }
   url.searchParams.set('client_id', config.clientId);
   url.searchParams.set('redirect_uri', config.redirectUri);
   url.searchParams.set('response_type', 'code');
   url.searchParams.set('state', state);
-  const { spec } = config;
   if (spec.scopes?.length) url.searchParams.set('scope', spec.scopes.join(spec.scopeSeparator ?? ' '));
   if (spec.pkce !== false) {
     url.searchParams.set('code_challenge', await oauth.calculatePKCECodeChallenge(pkceVerifier(pkceSecret, config.connector, state)));
@@ -235,9 +244,104 @@ export async function revokeWithRfc7009(config: ConfiguredClient, token: SecretV
  * What a hook receives: the API base, the connection's settings (asked and learned) and a fetch
  * that honours overrides and the deadline.
  */
-export function hookContext(config: OAuthClientConfig, step: ProviderStep, accessToken: SecretValue, timeoutMs: number): ProviderCallContext {
-  const fetcher = providerFetcher(config, step, timeoutMs);
-  return { apiUrl: config.apiUrl, settings: config.connectionSettings ?? {}, accessToken, fetch: (url, init) => fetcher(url, init) };
+export function hookContext(
+  config: OAuthClientConfig,
+  step: ProviderStep,
+  accessToken: SecretValue,
+  timeoutMs: number,
+  /** An install or renew hook's own API calls: no token-endpoint quirks applied to them. */
+  raw = false,
+): ProviderCallContext {
+  const fetcher = providerFetcher(config, step, timeoutMs, raw);
+  const app = appAuthentication(config);
+  return {
+    apiUrl: config.apiUrl,
+    settings: config.connectionSettings ?? {},
+    accessToken,
+    fetch: (url, init) => fetcher(url, init),
+    ...(app ? { app } : {}),
+  };
+}
+
+/**
+ * The app authenticating as itself (spec.appCredentials): a JWT signed RS256 with its private key
+ * by universal-github-app-jwt (iat 30 s back for clock drift, exp 10 minutes after that), its
+ * issuer the app id when configured, else the client id. Null without the app's key.
+ */
+export function appAuthentication(config: OAuthClientConfig): AppAuthentication | null {
+  const { app, clientId, clientSecret } = config;
+  if (!app || !clientId || !clientSecret) return null;
+  return {
+    clientId,
+    clientSecret,
+    jwt: async () => {
+      // A numeric app id is an integer claim, as GitHub shows it; a client id is a string.
+      const id = app.appId ? Number(app.appId) : clientId;
+      const { token } = await githubAppJwt<number | string>({ id, privateKey: app.privateKey.reveal() });
+      return new SecretValue(token);
+    },
+  };
+}
+
+/** A minted credential (spec.install, spec.renew) as the token set the flow and the lifecycle store. */
+function mintedTokenSet(spec: OAuthSpec<string>, minted: MintedCredential, step: ProviderStep): TokenSet {
+  const learned = parseLearnedValues(spec.learned, 'token', minted.learned ?? {});
+  if (!learned.success || !(minted.accessToken instanceof SecretValue) || !minted.accessToken.reveal()) {
+    throw new ProviderError(step, 200, 'malformed_response');
+  }
+  return {
+    learned: learned.values,
+    accessToken: minted.accessToken,
+    refreshToken: null,
+    tokenType: minted.tokenType ?? 'Bearer',
+    expiresAt: minted.expiresAt,
+    scopes: minted.scopes ? [...minted.scopes] : null,
+  };
+}
+
+const NO_TOKEN_YET = new SecretValue('none: the connection has no token yet');
+
+/** The callback of an installation: its own parameters, and the code when the provider sent one. */
+export interface InstallCallback {
+  code?: string | undefined;
+  state: string;
+  iss?: string | undefined;
+  params?: Readonly<Record<string, string>> | undefined;
+}
+
+/**
+ * The connection's credential for a callback that names an installation (spec.install): the
+ * hook checks it (with the user's token, exchanged here at most once, which the hook drops) and
+ * the app mints the credential. A ProviderError or the hook's OAuthFlowError on refusal.
+ */
+export async function installCredential(config: ConfiguredClient, callback: InstallCallback, pkceSecret: string, timeoutMs: number): Promise<TokenSet> {
+  const install = config.spec.install;
+  const app = appAuthentication(config);
+  if (!install || !app) throw new TypeError(`${config.connector} has no install hook or app credentials`);
+  let exchanged: Promise<SecretValue> | null = null;
+  const userToken = () => {
+    if (!callback.code) return Promise.reject(new ProviderError('token', null, 'malformed_response'));
+    const code = callback.code;
+    // The user's token answer tells nothing about the connection: the spec's learned values come with the credential.
+    const userClient = { ...config, spec: { ...config.spec, learned: undefined } };
+    exchanged ??= exchangeCode(userClient, { code, state: callback.state, iss: callback.iss }, pkceSecret, timeoutMs).then((t) => t.accessToken);
+    return exchanged;
+  };
+  // No connection token exists yet: the hook has the user's token on demand, and the app.
+  const context = hookContext(config, 'token', NO_TOKEN_YET, timeoutMs, true);
+  const minted = await install({ ...context, app, callback: callback.params ?? {}, userToken });
+  return mintedTokenSet(config.spec, minted, 'token');
+}
+
+/** A fresh access token for a live connection from spec.renew (no refresh token involved). */
+export async function renewCredential(config: ConfiguredClient, current: SecretValue | null, timeoutMs: number): Promise<TokenSet> {
+  const renew = config.spec.renew;
+  if (!renew) throw new TypeError(`${config.connector} has no renew hook`);
+  try {
+    return mintedTokenSet(config.spec, await renew(hookContext(config, 'token', current ?? NO_TOKEN_YET, timeoutMs, true)), 'token');
+  } catch (error) {
+    throw asProviderError(error, 'token');
+  }
 }
 
 /** oauth4webapi's and fetch's errors as ProviderErrors, which carry no body, code or token. */

@@ -12,7 +12,11 @@ export type FlowFailure =
   | 'storage_failed'
   | 'storage_incomplete'
   | 'token_unreadable'
-  | 'attempt_expired';
+  | 'attempt_expired'
+  /** The provider waits for someone else to approve (an organization owner): nothing to connect yet. */
+  | 'approval_pending'
+  /** The account the callback names is not one the approving user can reach: refused, nothing stored. */
+  | 'account_not_verified';
 
 /** A step of the flow failed. The reason is safe to show; details went to the log. */
 export class OAuthFlowError extends Error {

@@ -17,7 +17,7 @@ import { forConnection, type OAuthClientConfig } from './config.js';
 import { OAuthFlowError, providerFailure, requireConfigured } from './errors.js';
 import { activateAccount, changeFailure, type Completion } from './activation.js';
 import { offerChoice } from './choice.js';
-import { authorizationUrl, exchangeCode, type CallbackParameters } from './engine.js';
+import { authorizationUrl, exchangeCode, installCredential, type InstallCallback, type TokenSet } from './engine.js';
 import { identifyAccounts } from './identity.js';
 import { consumeState, issueState } from './state.js';
 
@@ -57,11 +57,14 @@ interface Deps {
 
 export type { Completion } from './activation.js';
 
+/** The callback as received: `params` are its parameters beyond code, state and iss (an installation's). */
+export type CallbackInput = InstallCallback;
+
 /**
  * Callback half. Answers within CALLBACK_DEADLINE_MS: when the secret backend is slow the work
  * goes on after the answer, which then says so truthfully (`finishing`), and the page updates.
  */
-export async function completeAuthorization(deps: Deps, input: CallbackParameters): Promise<Completion> {
+export async function completeAuthorization(deps: Deps, input: CallbackInput): Promise<Completion> {
   const log = flowLog(deps);
   const work = completeNow(deps, input, log);
   let timer: NodeJS.Timeout | undefined;
@@ -79,7 +82,7 @@ export async function completeAuthorization(deps: Deps, input: CallbackParameter
  * Consume the state, exchange the code (no lock held while the provider answers), record and
  * store the grant, learn the account, then make it the connection's grant under the lock.
  */
-async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): Promise<Completion> {
+async function completeNow(deps: Deps, input: CallbackInput, log: Logger): Promise<Completion> {
   const { services, em, session } = deps;
   requireConfigured(deps.config);
   const started = await consumeState(em, input.state, {
@@ -94,7 +97,12 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
   const config = forConnection(deps.config, settings);
   requireConfigured(config);
 
-  const tokens = await exchangeCode(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch((error: unknown) => {
+  const tokens = await obtainTokens(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch((error: unknown) => {
+    // An install hook's refusal (approval pending, an account the user cannot reach) is said as it is.
+    if (error instanceof OAuthFlowError) {
+      log.info({ reason: error.reason }, 'the callback was refused');
+      throw error;
+    }
     throw providerFailure(error, log);
   });
   // What the token answer told about the connection (Salesforce's instance) joins the settings:
@@ -130,6 +138,17 @@ async function completeNow(deps: Deps, input: CallbackParameters, log: Logger): 
   }
   const grantTokens = { id: grant.id, accessToken: tokens.accessToken, refreshToken: tokens.refreshToken };
   return activateAccount(services, session, scope, grantTokens, details, accounts[0]!, log);
+}
+
+/**
+ * The grant's tokens: the code exchanged for them, or, for an app installation (spec.install),
+ * the credential the app mints once the hook has checked the callback.
+ */
+async function obtainTokens(config: OAuthClientConfig, input: CallbackInput, pkceSecret: string, timeoutMs: number): Promise<TokenSet> {
+  requireConfigured(config);
+  if (config.spec.install) return installCredential(config, input, pkceSecret, timeoutMs);
+  if (!input.code) throw new OAuthFlowError('token_rejected', 'The authorization code is missing. Please connect again.');
+  return exchangeCode(config, { code: input.code, state: input.state, iss: input.iss }, pkceSecret, timeoutMs);
 }
 
 /**

@@ -6,13 +6,35 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startOAuthSandbox } from './oauth-sandbox.js';
-import type { SandboxProfile } from './profile.js';
+import type { SandboxClient, SandboxProfile, SandboxRequestRecord } from './profile.js';
 
-type Args = { 'workspace-name'?: string | undefined; region?: string | undefined; 'token-rotation'?: boolean | undefined };
+type Args = {
+  'workspace-name'?: string | undefined;
+  region?: string | undefined;
+  'token-rotation'?: boolean | undefined;
+  'redirect-uri'?: string | undefined;
+};
 
-/** Each connector's profile, and the environment variables that point the app at the sandbox. */
-const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfile>; env: (url: string, oauthUrl: string) => string[] }> = {
+interface Running {
+  url: string;
+  oauthUrl: string;
+  close(): Promise<void>;
+}
+type Listen = { port: number; host: string; onRequest: (r: SandboxRequestRecord) => void };
+
+/**
+ * Each connector's profile for the generic sandbox, or its own stand-in (`start`, GitHub), and
+ * the environment variables that point the app at it.
+ */
+const CONNECTORS: Record<
+  string,
+  | { profile: (args: Args) => Promise<SandboxProfile>; env: (url: string, oauthUrl: string) => string[] }
+  | { start: (client: SandboxClient, args: Args, listen: Listen) => Promise<{ running: Running; env: string[] }> }
+> = {
   intercom: {
     profile: async (args) =>
       (await import('../connectors/intercom/sandbox-profile.js')).intercomSandboxProfile({
@@ -45,12 +67,30 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
     profile: async () => (await import('../connectors/notion/sandbox-profile.js')).notionSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://api.notion.com=${url}`],
   },
+  github: {
+    start: async (client, args, listen) => {
+      const { startGitHubSandbox } = await import('../connectors/github/sandbox.js');
+      const sandbox = await startGitHubSandbox({ ...client, redirectUri: args['redirect-uri'] }, listen);
+      // The app's private key is never printed: it goes to an owner-only file named here.
+      const dir = mkdtempSync(path.join(tmpdir(), 'plugboard-github-sandbox-'));
+      const keyFile = path.join(dir, 'app-private-key.pem');
+      writeFileSync(keyFile, sandbox.app.privateKey, { mode: 0o600 });
+      return {
+        running: sandbox,
+        env: [
+          `PROVIDER_ORIGIN_OVERRIDES=https://github.com=${sandbox.url},https://api.github.com=${sandbox.url}`,
+          `GITHUB_APP_SLUG=${sandbox.app.slug}`,
+          `GITHUB_APP_PRIVATE_KEY="$(cat ${keyFile})"`,
+        ],
+      };
+    },
+  },
 };
 
 const USAGE = `Usage: tsx server/sandbox/cli.ts --connector ${Object.keys(CONNECTORS).join('|')} --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)
-         [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens)`;
-
+         [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens)
+         [--redirect-uri URL]   (GitHub: the app's callback, default http://localhost:3000/integrations/github/callback)`;
 
 async function main(argv: string[]): Promise<void> {
   let values;
@@ -66,6 +106,7 @@ async function main(argv: string[]): Promise<void> {
         'workspace-name': { type: 'string' },
         region: { type: 'string' },
         'token-rotation': { type: 'boolean' },
+        'redirect-uri': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -88,13 +129,23 @@ async function main(argv: string[]): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const profile = await connector.profile(values);
-  const sandbox = await startOAuthSandbox(profile, { clientId, clientSecret }, {
+  const listen: Listen = {
     port,
     host: values.host,
     onRequest: (r) => process.stdout.write(`${r.at} ${r.method} ${r.path} ${r.status ?? '-'}\n`),
-  });
-  process.stdout.write([`${profile.provider} sandbox listening on ${sandbox.url}`, ...connector.env(sandbox.url, sandbox.oauthUrl).map((line) => `  ${line}`), ''].join('\n'));
+  };
+  let sandbox: Running;
+  let lines: string[];
+  if ('start' in connector) {
+    const started = await connector.start({ clientId, clientSecret }, values, listen);
+    sandbox = started.running;
+    lines = [`${values.connector} sandbox listening on ${sandbox.url}`, ...started.env.map((line) => `  ${line}`)];
+  } else {
+    const profile = await connector.profile(values);
+    sandbox = await startOAuthSandbox(profile, { clientId, clientSecret }, listen);
+    lines = [`${profile.provider} sandbox listening on ${sandbox.url}`, ...connector.env(sandbox.url, sandbox.oauthUrl).map((line) => `  ${line}`)];
+  }
+  process.stdout.write([...lines, ''].join('\n'));
   const stop = (signal: NodeJS.Signals) => {
     process.stdout.write(`${signal}: stopping\n`);
     void sandbox.close();

@@ -2,7 +2,7 @@
 import type { Reply } from './http.js';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-const escape = (value: string) => value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
+export const escape = (value: string) => value.replace(/[&<>"']/g, (ch) => ESCAPES[ch] ?? ch);
 
 const CSS = `body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:center;font:15px/1.5 system-ui,sans-serif;background:#f3f2f7;color:#1a1a1a}
 main{width:min(440px,calc(100vw - 32px));background:#fff;border-radius:12px;padding:28px;box-shadow:0 8px 24px rgba(0,0,0,.08)}
@@ -11,7 +11,8 @@ h1{font-size:20px;margin:16px 0 8px}.muted{color:#5f5f5f;font-size:13px}dl{displ
 .actions{display:flex;gap:12px;justify-content:flex-end;margin-top:24px}button{font:inherit;font-weight:600;border-radius:8px;padding:8px 20px;border:1px solid #c9c9c9;background:#fff;cursor:pointer}
 button.primary{background:#5e6ad2;border-color:#5e6ad2;color:#fff}`;
 
-function html(status: number, provider: string, title: string, content: string): Reply {
+/** A sandbox page: the shared look, headers and escaping rules; `content` is trusted HTML. */
+export function html(status: number, provider: string, title: string, content: string): Reply {
   return {
     status,
     headers: {

@@ -133,6 +133,12 @@ describe('SecretStore routing', () => {
       | 'NOTION_WORKSPACE_ICON'
       | 'NOTION_BOT_ID'
       | 'NOTION_OWNER_TYPE'
+      | 'GITHUB_ACCESS_TOKEN'
+      | 'GITHUB_TOKEN_TYPE'
+      | 'GITHUB_EXPIRES_AT'
+      | 'GITHUB_SCOPES'
+      | 'GITHUB_INSTALLATION_ID'
+      | 'GITHUB_INSTALLATION_URL'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

@@ -19,7 +19,7 @@ import { getConnector } from '../connectors/registry.js';
 import { defaultConnectionSettings } from '../connectors/settings.js';
 import type { Logger } from '../logger.js';
 import { forConnection, type OAuthClientConfig } from '../oauth/config.js';
-import { refreshTokens, type TokenSet } from '../oauth/engine.js';
+import { refreshTokens, renewCredential, type TokenSet } from '../oauth/engine.js';
 import { requireConfigured } from '../oauth/errors.js';
 import { grantRefreshKey } from '../secrets/secret-store.js';
 import type { SecretValue } from '../secrets/secret-value.js';
@@ -70,8 +70,11 @@ export async function refreshConnection(services: AppServices, scope: GrantScope
       if (options.force ? options.knownVersion !== undefined && row.tokenVersion !== options.knownVersion : !isDue(row.expiresAt, env.TOKEN_REFRESH_MARGIN_SECONDS)) {
         return { refreshed: false, health: row.health, skipped: options.force ? 'already_refreshed' : 'not_due' };
       }
-      const refreshToken = await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey));
-      if (!refreshToken) {
+      // An app that mints its tokens (spec.renew) renews with its own credentials: no refresh token.
+      const renewing = Boolean(services.oauth.get(scope.connector)?.spec.renew);
+      const refreshToken = renewing ? null : await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey));
+      const current = renewing ? await services.secrets.getGrantToken(scope.tenantId, grant.secretKey) : null;
+      if (!renewing && !refreshToken) {
         // Nothing to refresh with: an expired token is the end of this grant.
         if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) recordHealth(tx, row, 'needs_reconnect', 'expired');
         await tx.flush();
@@ -81,7 +84,9 @@ export async function refreshConnection(services: AppServices, scope: GrantScope
       const intentId = await writeIntent(orm, scope, 'refresh', grant.id);
       let tokens: TokenSet;
       try {
-        tokens = await refreshTokens(config, refreshToken, env.OAUTH_HTTP_TIMEOUT_MS);
+        tokens = refreshToken
+          ? await refreshTokens(config, refreshToken, env.OAUTH_HTTP_TIMEOUT_MS)
+          : await renewCredential(config, current, env.OAUTH_HTTP_TIMEOUT_MS);
       } catch (error) {
         const verdict = judgeFailure(error);
         log.warn({ ...scope, err: error, health: verdict.health, reason: verdict.reason }, 'refreshing the token failed');
@@ -127,14 +132,14 @@ export function connectionConfig(services: AppServices, scope: GrantScope, setti
  * Stores a refresh's answer: the grant's keys, then the connection's. An answer without a
  * refresh token keeps the stored one (Google): it is never erased.
  */
-async function store(services: AppServices, tx: EntityManager, scope: GrantScope, grantKey: string, tokens: TokenSet, previous: SecretValue): Promise<void> {
+async function store(services: AppServices, tx: EntityManager, scope: GrantScope, grantKey: string, tokens: TokenSet, previous: SecretValue | null): Promise<void> {
   const { secrets } = services;
   const keys = storageKeys(scope.connector);
   const refreshToken = tokens.refreshToken ?? previous;
   if (tokens.refreshToken) await secrets.saveGrantToken(scope.tenantId, grantRefreshKey(grantKey), tokens.refreshToken);
   await secrets.saveGrantToken(scope.tenantId, grantKey, tokens.accessToken);
   await secrets.save(scope.tenantId, keys.accessToken, tokens.accessToken);
-  if (keys.refreshToken) await secrets.save(scope.tenantId, keys.refreshToken, refreshToken);
+  if (keys.refreshToken && refreshToken) await secrets.save(scope.tenantId, keys.refreshToken, refreshToken);
   await secrets.save(scope.tenantId, keys.tokenType, tokens.tokenType, { em: tx });
   if (keys.expiresAt) {
     if (tokens.expiresAt) await secrets.save(scope.tenantId, keys.expiresAt, tokens.expiresAt.toISOString(), { em: tx });

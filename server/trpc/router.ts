@@ -12,6 +12,7 @@ const connectorRouters = {
   asana: connectorRouter('asana'),
   slack: connectorRouter('slack'),
   notion: connectorRouter('notion'),
+  github: connectorRouter('github'),
 };
 
 export const appRouter = router({

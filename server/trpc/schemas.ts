@@ -37,7 +37,8 @@ export type CatalogEntry = z.infer<typeof catalogEntry>;
 
 /** Callback parameters. The code is kept byte for byte: Intercom codes can end with `=`. */
 export const oauthCallbackInput = z.object({
-  code: z.string().min(1, 'The authorization code is missing.').max(2048),
+  /** Absent only where the provider comes back without one (an installation awaiting approval). */
+  code: z.string().min(1, 'The authorization code is missing.').max(2048).optional(),
   state: z
     .string()
     .min(16, 'The state parameter is malformed.')
@@ -45,6 +46,9 @@ export const oauthCallbackInput = z.object({
     .regex(/^[A-Za-z0-9_-]+$/, 'The state parameter is malformed.'),
   /** RFC 9207: the authorization server's issuer, checked when the provider sends it. */
   iss: z.string().min(1).max(2048).optional(),
+  /** An app installation's callback (GitHub Apps): which installation, and what happened to it. */
+  installation_id: z.string().regex(/^\d{1,20}$/, 'The installation id is malformed.').optional(),
+  setup_action: z.enum(['install', 'update', 'request']).optional(),
 });
 export type OAuthCallbackInput = z.infer<typeof oauthCallbackInput>;
 
@@ -96,6 +100,8 @@ export const connectorStatusOutput = z.object({
   scopes: z.array(z.string()).nullable(),
   /** False when the provider offers no revocation: Disconnect only forgets the tokens. */
   revocable: z.boolean(),
+  /** The access itself is removed at the provider (an app is uninstalled there): what to say, and where (https), if known. */
+  removedAtProvider: z.object({ text: z.string(), url: z.url({ protocol: /^https$/ }).nullable() }).nullable(),
   /** What the provider told about the live connection (Salesforce's instance, Atlassian's site id). */
   learned: z.array(z.object({ name: z.string(), label: z.string(), value: z.string().nullable() })),
 });

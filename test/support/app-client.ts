@@ -106,7 +106,7 @@ export class AppClient {
  * state the provider redirected back with (the redirect is not followed: the test completes the
  * flow through `intercom.exchange`, as the callback page would).
  */
-export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code: string; state: string }> {
+export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code: string; state: string } & Record<string, string>> {
   const page = await fetch(authorizeUrl);
   const html = await page.text();
   if (!page.ok) throw new Error(`consent page answered HTTP ${page.status}`);
@@ -132,7 +132,8 @@ export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code
   const code = back.searchParams.get('code');
   const state = back.searchParams.get('state');
   if (!code || !state) throw new Error('the redirect carries no code and state');
-  return { code, state };
+  // Whatever else the provider sent back (GitHub's installation_id and setup_action) goes along.
+  return { ...Object.fromEntries(back.searchParams), code, state };
 }
 
 function unescapeHtml(text: string): string {

@@ -21,6 +21,29 @@ export function disconnectText(name: string, workspaceName: string | null, revoc
   } You can reconnect at any time.`;
 }
 
+/** Where the access itself ends (an app installation is uninstalled at the provider), with its settings link. */
+export interface RemovedAtProvider {
+  text: string;
+  url: string | null;
+}
+
+function RemovedAtProviderNote({ name, note }: { name: string; note: RemovedAtProvider | null | undefined }) {
+  if (!note) return null;
+  return (
+    <span className="mt-2 block" data-testid="removed-at-provider">
+      {note.text}
+      {note.url ? (
+        <>
+          {' '}
+          <a href={note.url} target="_blank" rel="noreferrer noopener" className="font-semibold underline">
+            Open the settings on {name}
+          </a>
+        </>
+      ) : null}
+    </span>
+  );
+}
+
 function ConfirmForm({ busy }: { busy: boolean }) {
   return (
     <Form method="post">
@@ -38,7 +61,17 @@ function ConfirmForm({ busy }: { busy: boolean }) {
  * action, which answers with a flash notice. Without JavaScript the trigger is a plain GET to
  * `?confirm=disconnect`, where DisconnectConfirmation renders the same question in the page.
  */
-export function DisconnectDialog({ name, workspaceName, revocable }: { name: string; workspaceName: string | null; revocable: boolean }) {
+export function DisconnectDialog({
+  name,
+  workspaceName,
+  revocable,
+  removedAtProvider,
+}: {
+  name: string;
+  workspaceName: string | null;
+  revocable: boolean;
+  removedAtProvider?: RemovedAtProvider | null;
+}) {
   const [hydrated, setHydrated] = useState(false);
   useEffect(() => setHydrated(true), []);
   const [open, setOpen] = useState(false);
@@ -66,7 +99,10 @@ export function DisconnectDialog({ name, workspaceName, revocable }: { name: str
       <AlertDialogContent>
         <AlertDialogHeader>
           <AlertDialogTitle>Disconnect {name}?</AlertDialogTitle>
-          <AlertDialogDescription>{disconnectText(name, workspaceName, revocable)}</AlertDialogDescription>
+          <AlertDialogDescription>
+            {disconnectText(name, workspaceName, revocable)}
+            <RemovedAtProviderNote name={name} note={removedAtProvider} />
+          </AlertDialogDescription>
         </AlertDialogHeader>
         <AlertDialogFooter>
           <AlertDialogCancel disabled={busy}>Cancel</AlertDialogCancel>
@@ -82,11 +118,13 @@ export function DisconnectConfirmation({
   name,
   workspaceName,
   revocable,
+  removedAtProvider,
   cancelHref,
 }: {
   name: string;
   workspaceName: string | null;
   revocable: boolean;
+  removedAtProvider?: RemovedAtProvider | null;
   cancelHref: string;
 }) {
   const busy = useNavigation().state === 'submitting';
@@ -102,6 +140,7 @@ export function DisconnectConfirmation({
       </h2>
       <p id="confirm-text" className="text-sm">
         {disconnectText(name, workspaceName, revocable)}
+        <RemovedAtProviderNote name={name} note={removedAtProvider} />
       </p>
       <div className="flex flex-wrap items-center gap-3">
         <ConfirmForm busy={busy} />

@@ -27,6 +27,7 @@ const base: ConnectorStatus = {
   expiresAt: null,
   scopes: null,
   revocable: true,
+  removedAtProvider: null,
   learned: [],
 };
 const connected: ConnectorStatus = {

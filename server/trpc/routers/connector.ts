@@ -48,6 +48,8 @@ const FLOW_ERROR_CODES: Record<FlowFailure, TRPCError['code']> = {
   storage_incomplete: 'INTERNAL_SERVER_ERROR',
   token_unreadable: 'PRECONDITION_FAILED',
   attempt_expired: 'CONFLICT',
+  approval_pending: 'PRECONDITION_FAILED',
+  account_not_verified: 'FORBIDDEN',
 };
 
 function toTRPCError(error: unknown, name = 'This connector'): unknown {
@@ -70,6 +72,20 @@ function toTRPCError(error: unknown, name = 'This connector'): unknown {
     return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: error.message, cause: error });
   }
   return error;
+}
+
+/** The callback for the flow: an installation's own parameters apart from code, state and iss. */
+function callbackOf({ installation_id, setup_action, ...oauth }: z.infer<typeof oauthCallbackInput>) {
+  const params = { ...(installation_id ? { installation_id } : {}), ...(setup_action ? { setup_action } : {}) };
+  return { ...oauth, params };
+}
+
+/** Where the access is removed at the provider (spec.removedAtProvider), with the learned address when it is https. */
+function removedAtProvider(config: OAuthClientConfig, stored: Readonly<Record<string, string>> | null): ConnectorStatus['removedAtProvider'] {
+  const note = config.spec.removedAtProvider;
+  if (!note) return null;
+  const url = note.urlFrom ? stored?.[note.urlFrom] : undefined;
+  return { text: note.text, url: url && /^https:\/\/[^\s]+$/.test(url) ? url : null };
 }
 
 /** What reading a status needs: the services, the request's EntityManager, the tenant. */
@@ -111,6 +127,7 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
     scopes: active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null,
     // The live connection's settings decide (HubSpot's opt-out); without one, what Connect would make.
     revocable: revokesAtProvider(config.spec, stored ?? defaultConnectionSettings(getConnector(connector)) ?? {}),
+    removedAtProvider: removedAtProvider(config, stored),
     learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
     settings: fields.map(([name, f]) => ({
       name,
@@ -151,7 +168,7 @@ export function connectorRouter(connector: ConnectorId) {
         try {
           const { finishing, choice } = await completeAuthorization(
             { services: ctx.services, em: ctx.em, session: ctx.session, config: configOf(ctx, connector), requestId: ctx.requestId },
-            input,
+            callbackOf(input),
           );
           // Several accounts: the admin picks one on the choice page before anything is connected.
           return { success: true as const, redirectTo: choice ? `/integrations/${connector}/choose/${choice}` : null, finishing };
