@@ -227,9 +227,15 @@ export async function revokeWithRfc7009(config: ConfiguredClient, token: SecretV
  * What a hook receives: the API base, the connection's settings (asked and learned) and a fetch
  * that honours overrides and the deadline.
  */
-export function hookContext(config: OAuthClientConfig, step: ProviderStep, accessToken: SecretValue, timeoutMs: number): ProviderCallContext {
+export function hookContext(
+  config: OAuthClientConfig,
+  step: ProviderStep,
+  accessToken: SecretValue,
+  timeoutMs: number,
+  refreshToken: SecretValue | null = null,
+): ProviderCallContext {
   const fetcher = providerFetcher(config, step, timeoutMs);
-  return { apiUrl: config.apiUrl, settings: config.connectionSettings ?? {}, accessToken, fetch: (url, init) => fetcher(url, init) };
+  return { apiUrl: config.apiUrl, settings: config.connectionSettings ?? {}, accessToken, refreshToken, revokeUrl: config.revokeUrl, fetch: (url, init) => fetcher(url, init) };
 }
 
 /** oauth4webapi's and fetch's errors as ProviderErrors, which carry no body, code or token. */

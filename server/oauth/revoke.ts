@@ -9,7 +9,7 @@ import { requireConfigured } from './errors.js';
 
 /**
  * Revokes one token at its provider: RFC 7009 at the spec's revocation endpoint, or the
- * definition's hook (which revokes with the access token). Throws on failure (a ProviderError for HTTP, network and timeout
+ * definition's hook (given the access token, and the refresh token when there is one). Throws on failure (a ProviderError for HTTP, network and timeout
  * failures); `not_supported` when the provider offers no revocation. `settings` are the grant's
  * connection settings (its region): a grant is revoked where it was issued. Grants recorded
  * before settings existed get the defaults.
@@ -31,5 +31,5 @@ export async function revokeAtProvider(
     // Revoking the refresh token ends the whole grant (RFC 7009 §2.1); an access token alone may not.
     return revokeWithRfc7009(config, refreshToken ?? token, timeoutMs);
   }
-  return revoke(hookContext(config, 'revoke', token, timeoutMs));
+  return revoke(hookContext(config, 'revoke', token, timeoutMs, refreshToken));
 }

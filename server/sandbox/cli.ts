@@ -9,10 +9,14 @@ import { parseArgs } from 'node:util';
 import { startOAuthSandbox } from './oauth-sandbox.js';
 import type { SandboxProfile } from './profile.js';
 
-const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira --client-id ID --client-secret SECRET
+const USAGE = `Usage: tsx server/sandbox/cli.ts --connector intercom|linear|jira|google_drive|google_email --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)`;
 
 type Args = { 'workspace-name'?: string | undefined; region?: string | undefined };
+
+/** Google's authorization server, token and revocation host, and userinfo host all lead to the one sandbox. */
+const googleOverrides = (url: string) =>
+  `PROVIDER_ORIGIN_OVERRIDES=${['https://accounts.google.com', 'https://oauth2.googleapis.com', 'https://openidconnect.googleapis.com'].map((o) => `${o}=${url}`).join(',')}`;
 
 /** Each connector's profile, and the environment variables that point the app at the sandbox. */
 const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfile>; env: (url: string, oauthUrl: string) => string[] }> = {
@@ -30,6 +34,14 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
   jira: {
     profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
+  },
+  google_drive: {
+    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Google Drive'),
+    env: (url) => [googleOverrides(url)],
+  },
+  google_email: {
+    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Gmail'),
+    env: (url) => [googleOverrides(url)],
   },
 };
 

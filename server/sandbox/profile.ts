@@ -40,7 +40,14 @@ export interface SandboxProfile {
   /** `expires_in` of access tokens; absent: they never expire. */
   readonly accessTokenTtlSeconds?: number;
   /** Issue refresh tokens; with `rotate`, a refresh replaces the refresh token and the old one fails. */
-  readonly refreshTokens?: { readonly rotate: boolean };
+  readonly refreshTokens?: {
+    readonly rotate: boolean;
+    /**
+     * Google's rule: a refresh token only when the authorize request said `access_type=offline`,
+     * and only on the user's first consent to the client unless it also said `prompt=consent`.
+     */
+    readonly offlineConsent?: boolean;
+  };
   /** Echo the granted scopes in the token answer (space-separated, RFC 6749 §5.1). */
   readonly answerScope?: boolean;
   /** Reshapes the standard answer: extra fields (Intercom's `token`), a wrapper (Slack's `ok: true`), fewer fields. */
@@ -59,9 +66,23 @@ export interface SandboxProfile {
    * `access_token` form field); 200 revoked, `alreadyRevoked` (default 400, Linear; 401 when a
    * revoked token simply no longer authenticates, Intercom) for a revoked one, 401 unknown.
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
+   * `token`: the token to revoke in a `token` form field or query parameter, no client
+   * authentication (Google): 200 and its whole grant ends; 400 `invalid_token` for a token
+   * unknown or already revoked.
    * Absent: the provider has no revocation endpoint (Atlassian).
    */
-  readonly revocation?: { readonly path: string; readonly style: 'rfc7009' | 'bearer'; readonly alreadyRevoked?: 400 | 401 };
+  readonly revocation?: { readonly path: string; readonly style: 'rfc7009' | 'bearer' | 'token'; readonly alreadyRevoked?: 400 | 401 };
+  /**
+   * The consent page lets the user untick requested scopes (Google's granular consent): each
+   * one outside `fixed` is a checkbox, ticked at first; the grant holds what stayed ticked,
+   * and the token answer's `scope` says so. Without it every requested scope is granted.
+   */
+  readonly scopeChoice?: { readonly fixed: readonly string[] };
+  /**
+   * Answer an OpenID Connect `id_token` (a JWT signed RS256 with a key of the sandbox's own,
+   * `iss` the sandbox's URL, `aud` the client id) with these claims when `openid` is granted.
+   */
+  readonly idToken?: { readonly claims: Readonly<Record<string, unknown>> };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
   /** Request headers kept in the log (lower case), such as an API version; never credentials. */

@@ -8,6 +8,8 @@ const connectorRouters = {
   intercom: connectorRouter('intercom'),
   linear: connectorRouter('linear'),
   jira: connectorRouter('jira'),
+  google_drive: connectorRouter('google_drive'),
+  google_email: connectorRouter('google_email'),
 };
 
 export const appRouter = router({

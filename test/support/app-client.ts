@@ -103,6 +103,10 @@ export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code
   for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
     form.set(match[1] ?? '', unescapeHtml(match[2] ?? ''));
   }
+  // Ticked checkboxes (a consent page that lets the user untick scopes) go with the form, as a browser sends them.
+  for (const match of html.matchAll(/<input type="checkbox"[^>]* name="([^"]+)" value="([^"]*)" checked>/g)) {
+    form.append(match[1] ?? '', unescapeHtml(match[2] ?? ''));
+  }
   form.set('decision', 'approve');
   const decision = await fetch(new URL(unescapeHtml(action), authorizeUrl), {
     method: 'POST',
