@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
 import { ConnectionBusyError } from '../../connections/lock.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
+import type { OAuthSpec } from '../../connectors/types.js';
 import { learnedLabels, parseConnectionSettings } from '../../connectors/settings.js';
 import { AccountChoiceError, cancelChoice, completeChoice, findChoice } from '../../oauth/choice.js';
 import type { OAuthClientConfig } from '../../oauth/config.js';
@@ -88,6 +89,7 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
   // the fields' keys for whoever reads the connection's configuration).
   const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
   const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
+  const granted = active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null;
   return {
     connector,
     configured: config.configured,
@@ -107,7 +109,8 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
     health: active ? (installation?.health ?? 'healthy') : null,
     healthReason: active ? (installation?.healthReason ?? null) : null,
     expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
-    scopes: active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null,
+    scopes: granted,
+    missingScopes: missingScopes(config.spec, granted),
     revocable: Boolean(config.spec.revoke),
     learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
     settings: fields.map(([name, f]) => ({
@@ -118,6 +121,12 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
       value: stored?.[name] ?? null,
     })),
   };
+}
+
+/** What was asked for and not granted, in plain words; nothing when the provider does not say what it granted. */
+export function missingScopes(spec: Pick<OAuthSpec<string>, 'scopes' | 'scopeLabels'>, granted: readonly string[] | null): ConnectorStatus['missingScopes'] {
+  if (!granted) return [];
+  return (spec.scopes ?? []).filter((scope) => !granted.includes(scope)).map((scope) => ({ scope, label: spec.scopeLabels?.[scope] ?? scope }));
 }
 
 export function connectorRouter(connector: ConnectorId) {
