@@ -4,6 +4,7 @@
  * Drive permission that a user can untick there, the callback, and what lands in the database
  * and the secret store.
  */
+import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { connectedText, disconnectedText } from '../app/lib/connector-messages.js';
 import { ConnectorInstallation, EncryptedSecret } from '../db/entities/index.js';
@@ -18,6 +19,7 @@ const DRIVE = 'https://www.googleapis.com/auth/drive.readonly';
 /** Sandbox access tokens: the profile's prefix, `at_`, 32 random bytes in base64url. */
 const SANDBOX_TOKEN = /goog_sbx_at_[A-Za-z0-9_-]{43}/;
 
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 const connection = (page: Page) => page.getByRole('region', { name: 'Connection' });
 const head = (page: Page) => page.locator('.connector-head');
 
@@ -35,6 +37,21 @@ async function stored(orm: Orm, secrets: LocalSecretBackend, tenantId: string) {
     keys: keys.filter((key) => !/^GOOGLE_DRIVE_GRANT_/.test(key)),
     token: (await secrets.get(tenantId, 'GOOGLE_DRIVE_ACCESS_TOKEN'))?.reveal() ?? null,
   };
+}
+
+/** The page fits from 320 to 1280 px without sideways scrolling, and axe finds nothing at either end (as e2e/connector-page.spec.ts checks). */
+async function expectFitsAndAccessible(page: Page, state: string): Promise<void> {
+  for (const width of [320, 390, 768, 1280]) {
+    await page.setViewportSize({ width, height: 800 });
+    await expect
+      .poll(() => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), { message: `${state} at ${width}px` })
+      .toBe(true);
+    if (width === 320 || width === 1280) {
+      const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+      expect(results.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`), `${state} at ${width}px`).toEqual([]);
+    }
+  }
+  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 /** Connect (or Reconnect) → the sandbox's consent page, checked, the Drive box ticked or not → Approve. */
@@ -110,6 +127,7 @@ test('Google Drive: the Drive permission unticked at consent is named on the pag
   await expect(warning.getByText('See and download all your Google Drive files', { exact: false })).toBeVisible();
   await expect(warning.getByText('use “Reconnect Google Drive” below and leave this permission ticked', { exact: false })).toBeVisible();
   await expect(connection(page).getByText('Working, with permissions missing', { exact: true })).toBeVisible();
+  await expectFitsAndAccessible(page, 'missing a scope');
 
   await throughConsent(page, appOrigin, 'Reconnect Google Drive', 'tick');
   await expect(connection(page).getByText(`Connected to ${USER.email}`, { exact: true })).toBeVisible();
