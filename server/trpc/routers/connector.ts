@@ -123,10 +123,19 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
   };
 }
 
+/**
+ * OpenID Connect's `offline_access` (Core §11) asks for a refresh token rather than access to
+ * anything; some providers never list it among the granted scopes (Microsoft's identity
+ * platform), and whether it was honoured shows in the refresh token itself.
+ */
+const NOT_ACCESS_SCOPES = new Set(['offline_access']);
+
 /** What was asked for and not granted, in plain words; nothing when the provider does not say what it granted. */
 export function missingScopes(spec: Pick<OAuthSpec<string>, 'scopes' | 'scopeLabels'>, granted: readonly string[] | null): ConnectorStatus['missingScopes'] {
   if (!granted) return [];
-  return (spec.scopes ?? []).filter((scope) => !granted.includes(scope)).map((scope) => ({ scope, label: spec.scopeLabels?.[scope] ?? scope }));
+  return (spec.scopes ?? [])
+    .filter((scope) => !granted.includes(scope) && !NOT_ACCESS_SCOPES.has(scope))
+    .map((scope) => ({ scope, label: spec.scopeLabels?.[scope] ?? scope }));
 }
 
 export function connectorRouter(connector: ConnectorId) {
