@@ -36,11 +36,11 @@ const CONNECTORS: Record<string, { profile: (args: Args) => Promise<SandboxProfi
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
   },
   google_drive: {
-    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Google Drive'),
+    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Google Drive', { asGoogle: true }),
     env: (url) => [googleOverrides(url)],
   },
   google_email: {
-    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Gmail'),
+    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Gmail', { asGoogle: true }),
     env: (url) => [googleOverrides(url)],
   },
 };

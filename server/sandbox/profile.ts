@@ -80,7 +80,8 @@ export interface SandboxProfile {
   readonly scopeChoice?: { readonly fixed: readonly string[] };
   /**
    * Answer an OpenID Connect `id_token` (a JWT signed RS256 with a key of the sandbox's own,
-   * `iss` the sandbox's URL, `aud` the client id) with these claims when `openid` is granted.
+   * `iss` the sandbox's URL unless the claims name another, `aud` the client id) with these
+   * claims when `openid` is granted.
    */
   readonly idToken?: { readonly claims: Readonly<Record<string, unknown>> };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */

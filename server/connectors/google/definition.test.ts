@@ -132,6 +132,23 @@ describe('Google definition against its sandbox', () => {
     }
   });
 
+  it('behind PROVIDER_ORIGIN_OVERRIDES (the sandbox CLI), the sandbox signs as Google and the production configuration connects', async () => {
+    const standIn = await startOAuthSandbox(googleSandboxProfile('Google Drive', { asGoogle: true }), CLIENT);
+    try {
+      const overrides = ['https://accounts.google.com', 'https://oauth2.googleapis.com', 'https://openidconnect.googleapis.com'].map((o) => `${o}=${standIn.url}`).join(',');
+      const production = resolveOAuthConfig(
+        definition,
+        { ...parseEnv({ NODE_ENV: 'test', APP_URL: 'http://localhost:3000', PROVIDER_ORIGIN_OVERRIDES: overrides, GOOGLE_DRIVE_CLIENT_ID: CLIENT.clientId, GOOGLE_DRIVE_CLIENT_SECRET: CLIENT.clientSecret }), SESSION_SECRET: 'x'.repeat(40) },
+      ) as Configured;
+      expect(production.issuer).toBe('https://accounts.google.com');
+      const tokens = await connect(spec.authorizeParams, standIn, production);
+      expect(tokens.refreshToken).not.toBeNull();
+      expect(await spec.identify(hookContext(production, 'identify', tokens.accessToken, TIMEOUT))).toMatchObject({ name: GOOGLE_SANDBOX_USER.email });
+    } finally {
+      await standIn.close();
+    }
+  });
+
   it('revoke: the refresh token (ends the whole grant), then already_revoked for Google\'s 400 invalid_token', async () => {
     const tokens = await connect();
     const revoke = spec.revoke;

@@ -12,7 +12,15 @@ import { USERINFO_EMAIL } from './oauth.js';
 
 export const GOOGLE_SANDBOX_USER = { sub: '100000000000000000001', email: 'ada@sandbox.example' } as const;
 
-export function googleSandboxProfile(product: 'Google Drive' | 'Gmail'): SandboxProfile {
+/** Google's ID token issuer (the discovery document's `issuer`). */
+export const GOOGLE_ISSUER = 'https://accounts.google.com';
+
+/**
+ * `options.asGoogle`: the sandbox stands in behind PROVIDER_ORIGIN_OVERRIDES (./cli.ts), where
+ * the app still expects Google's issuer in ID tokens; started by the definition's hook, the app
+ * expects the sandbox's own URL, which is the default.
+ */
+export function googleSandboxProfile(product: 'Google Drive' | 'Gmail', options: { asGoogle?: boolean } = {}): SandboxProfile {
   return {
     provider: product,
     accountName: GOOGLE_SANDBOX_USER.email,
@@ -32,7 +40,9 @@ export function googleSandboxProfile(product: 'Google Drive' | 'Gmail'): Sandbox
     }),
     // Sign-in scopes cannot be unticked; the product's can (granular consent).
     scopeChoice: { fixed: ['openid', 'email', 'profile'] },
-    idToken: { claims: { sub: GOOGLE_SANDBOX_USER.sub, email: GOOGLE_SANDBOX_USER.email, email_verified: true } },
+    idToken: {
+      claims: { sub: GOOGLE_SANDBOX_USER.sub, email: GOOGLE_SANDBOX_USER.email, email_verified: true, ...(options.asGoogle ? { iss: GOOGLE_ISSUER } : {}) },
+    },
     tokenPrefix: 'goog_sbx_',
     revocation: { path: '/revoke', style: 'token' },
     identity: { path: '/v1/userinfo', method: 'GET', answer: { ...GOOGLE_SANDBOX_USER, email_verified: true } },
