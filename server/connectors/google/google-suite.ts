@@ -15,6 +15,7 @@ import { resolveOAuthConfig } from '../../oauth/config.js';
 import type { OAuthSandbox } from '../../sandbox/oauth-sandbox.js';
 import type { AppServices } from '../../services.js';
 import { issueToken } from '../../tokens/issue.js';
+import { sweepOnce } from '../../tokens/sweep.js';
 import type { ConnectorDefinition, OAuthSpec } from '../types.js';
 import { GOOGLE_SANDBOX_USER as USER } from './sandbox-profile.js';
 
@@ -188,7 +189,7 @@ export function googleConnectorSuite(connector: ConnectorDefinition<GoogleId>, p
       expect(await procedures.status()).toMatchObject({ scopes: ['openid', 'email', productScope], missingScopes: [] });
     });
 
-    it('refresh on time: an answer without a refresh token keeps the stored one, which keeps working', async () => {
+    it('refresh on time (the sweep, and a due token handed out): an answer without a refresh token keeps the stored one, which keeps working', async () => {
       const { services, session } = await signIn().then(async (s) => {
         await connect(s.procedures);
         return s;
@@ -197,12 +198,15 @@ export function googleConnectorSuite(connector: ConnectorDefinition<GoogleId>, p
       const refreshToken = reveal(await secret(services, session.tenantId, 'REFRESH_TOKEN'));
       expect(refreshToken).toBe(tokensOf('refresh')[0]?.token);
 
+      // Round 1: the worker's sweep refreshes a token that is due; round 2: handing a due token out refreshes it first.
       for (const round of [1, 2]) {
         await expireStoredToken(db, session.tenantId, id);
+        if (round === 1) expect((await sweepOnce(services, logs.logger)).refreshed).toBeGreaterThanOrEqual(1);
         const issued = await issueToken(services, scope, logs.logger);
         // A new access token each time, from the same refresh token: Google issued no other.
         expect(tokensOf('access')).toHaveLength(round + 1);
         expect(issued.accessToken.reveal()).toBe(tokensOf('access')[round]?.token);
+        expect(issued.expiresAt!.getTime() - Date.now()).toBeGreaterThan(3500_000);
         expect(tokensOf('refresh')).toHaveLength(1);
         expect(reveal(await secret(services, session.tenantId, 'ACCESS_TOKEN'))).toBe(issued.accessToken.reveal());
         expect(reveal(await secret(services, session.tenantId, 'REFRESH_TOKEN'))).toBe(refreshToken);
