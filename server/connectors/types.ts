@@ -44,6 +44,10 @@ export interface ProviderCallContext {
   /** The connection's settings, those asked before Connect and those learned from the provider. */
   readonly settings: Readonly<Record<string, string>>;
   readonly accessToken: SecretValue;
+  /** The grant's refresh token, given to revoke hooks when there is one: revoking it can end the whole grant (Google). */
+  readonly refreshToken?: SecretValue | null;
+  /** The spec's `endpoints.revoke`, resolved like every endpoint (sandbox, overrides), for a revoke hook that calls it its own way. */
+  readonly revokeUrl?: string | null;
   readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
 }
 
@@ -152,6 +156,11 @@ export interface OAuthSpec<Key extends string> {
    */
   readonly envOverrides?: { readonly authorize?: string; readonly api?: string };
   readonly scopes?: readonly string[];
+  /**
+   * Each requested scope in plain words, for the page that names the scopes a user did not
+   * grant (a consent screen that lets scopes be unticked, as Google's does). Default: the scope.
+   */
+  readonly scopeLabels?: Readonly<Record<string, string>>;
   /** How scopes are joined in the authorize URL (RFC 6749 says space; some providers use commas). */
   readonly scopeSeparator?: ' ' | ',';
   /** Extra authorize parameters (`access_type=offline`, `prompt=consent`, `owner=user`, ...). */

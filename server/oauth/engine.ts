@@ -249,6 +249,8 @@ export function hookContext(
   step: ProviderStep,
   accessToken: SecretValue,
   timeoutMs: number,
+  /** The grant's refresh token, for a revoke hook that ends the whole grant with it (Google). */
+  refreshToken: SecretValue | null = null,
   /** An install or renew hook's own API calls: no token-endpoint quirks applied to them. */
   raw = false,
 ): ProviderCallContext {
@@ -258,6 +260,8 @@ export function hookContext(
     apiUrl: config.apiUrl,
     settings: config.connectionSettings ?? {},
     accessToken,
+    refreshToken,
+    revokeUrl: config.revokeUrl,
     fetch: (url, init) => fetcher(url, init),
     ...(app ? { app } : {}),
   };
@@ -328,7 +332,7 @@ export async function installCredential(config: ConfiguredClient, callback: Inst
     return exchanged;
   };
   // No connection token exists yet: the hook has the user's token on demand, and the app.
-  const context = hookContext(config, 'token', NO_TOKEN_YET, timeoutMs, true);
+  const context = hookContext(config, 'token', NO_TOKEN_YET, timeoutMs, null, true);
   const minted = await install({ ...context, app, callback: callback.params ?? {}, userToken });
   return mintedTokenSet(config.spec, minted, 'token');
 }
@@ -338,7 +342,7 @@ export async function renewCredential(config: ConfiguredClient, current: SecretV
   const renew = config.spec.renew;
   if (!renew) throw new TypeError(`${config.connector} has no renew hook`);
   try {
-    return mintedTokenSet(config.spec, await renew(hookContext(config, 'token', current ?? NO_TOKEN_YET, timeoutMs, true)), 'token');
+    return mintedTokenSet(config.spec, await renew(hookContext(config, 'token', current ?? NO_TOKEN_YET, timeoutMs, null, true)), 'token');
   } catch (error) {
     throw asProviderError(error, 'token');
   }

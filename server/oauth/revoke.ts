@@ -9,7 +9,7 @@ import { requireConfigured } from './errors.js';
 
 /**
  * Revokes one token at its provider: RFC 7009 at the spec's revocation endpoint, or the
- * definition's hook (which revokes with the access token). Throws on failure (a ProviderError for HTTP, network and timeout
+ * definition's hook (given the access token, and the refresh token when there is one). Throws on failure (a ProviderError for HTTP, network and timeout
  * failures); `not_supported` when the provider offers no revocation, or when the grant's settings
  * say not to (`revokeWhen`: Plugboard then only forgets the token). `settings` are the grant's
  * connection settings (its region): a grant is revoked where it was issued. Grants recorded
@@ -37,7 +37,7 @@ export async function revokeAtProvider(
     const revoked = config.spec.revokeToken === 'access_token' ? token : (refreshToken ?? token);
     return revokeWithRfc7009(config, revoked, timeoutMs);
   }
-  return revoke(hookContext(config, 'revoke', token, timeoutMs));
+  return revoke(hookContext(config, 'revoke', token, timeoutMs, refreshToken));
 }
 
 /** Whether giving up a grant made with `settings` revokes it at the provider (`revoke` and `revokeWhen`). */

@@ -26,6 +26,10 @@ interface Running {
 }
 type Listen = { port: number; host: string; onRequest: (r: SandboxRequestRecord) => void };
 
+/** Google's authorization server, token and revocation host, and userinfo host all lead to the one sandbox. */
+const googleOverrides = (url: string) =>
+  `PROVIDER_ORIGIN_OVERRIDES=${['https://accounts.google.com', 'https://oauth2.googleapis.com', 'https://openidconnect.googleapis.com'].map((o) => `${o}=${url}`).join(',')}`;
+
 /**
  * Each connector's profile for the generic sandbox, or its own stand-in (`start`, GitHub), and
  * the environment variables that point the app at it.
@@ -84,6 +88,14 @@ const CONNECTORS: Record<
         ],
       };
     },
+  },
+  google_drive: {
+    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Google Drive', { asGoogle: true }),
+    env: (url) => [googleOverrides(url)],
+  },
+  google_email: {
+    profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Gmail', { asGoogle: true }),
+    env: (url) => [googleOverrides(url)],
   },
 };
 

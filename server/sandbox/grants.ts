@@ -14,6 +14,8 @@ export interface AuthorizationRequest {
   readonly state: string;
   readonly scopes: readonly string[];
   readonly codeChallenge: string | null;
+  /** False when the profile's refresh token rules give this authorization none (default true). */
+  readonly refreshToken?: boolean;
 }
 
 interface CodeEntry extends AuthorizationRequest {
@@ -91,7 +93,7 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
       }
       const grant = ++grants;
       entry.grant = grant;
-      const refresh = profile.refreshTokens ? mint('refresh', grant, entry.scopes) : null;
+      const refresh = profile.refreshTokens && entry.refreshToken !== false ? mint('refresh', grant, entry.scopes) : null;
       return { ok: true, answer: answer(grant, entry.scopes, refresh) };
     },
     refresh(refreshToken: string): GrantResult {

@@ -7,6 +7,7 @@
  * Plus `tokens()`, `issueCode()`, a request log without secrets and one-shot `faults`.
  * Only `sandbox` hooks, tests and ./cli.ts load it: never production code.
  */
+import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ProviderSandbox } from '../connectors/types.js';
@@ -70,6 +71,18 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
   const shutdown = new AbortController();
   const decisionPath = `${profile.authorizePath}/decision`;
   const shape = (answer: TokenAnswer) => (profile.tokenAnswer ? profile.tokenAnswer(answer) : answer);
+  // The URL is known once listening; id tokens are minted only after that.
+  let issuer = '';
+  /** Whether the user has consented to this client before (Google's refresh token rule). */
+  let consented = false;
+  const signingKey = profile.idToken ? generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey : null;
+  /** An OpenID Connect ID token for this client (RS256, the sandbox's own key). */
+  function idToken(claims: Readonly<Record<string, unknown>>): string {
+    const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const iat = Math.floor(now() / 1000);
+    const input = `${part({ alg: 'RS256', typ: 'JWT', kid: 'sandbox' })}.${part({ iss: issuer, aud: client.clientId, azp: client.clientId, iat, exp: iat + 3600, jti: randomBytes(8).toString('hex'), ...claims })}`;
+    return `${input}.${sign('sha256', Buffer.from(input), signingKey!).toString('base64url')}`;
+  }
 
   /** An error the profile's way (default RFC 6749 §5.2 JSON). */
   function fail(endpoint: SandboxError['endpoint'], status: number, error: string, description?: string, grantType?: string): Reply {
@@ -104,8 +117,12 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
       return refuse('Only S256 code challenges are supported');
     }
     const scopes = (query.get('scope') ?? '').split(profile.scopeSeparator).filter(Boolean);
-    const consentId = store.openConsent({ redirectUri, state, scopes, codeChallenge: challenge });
-    return consentPage({ provider: profile.provider, accountName: profile.accountName, clientId: client.clientId, scopes, redirectUri, consentId, decisionPath });
+    const offline = profile.refreshTokens?.offlineConsent
+      ? query.get('access_type') === 'offline' && (!consented || (query.get('prompt') ?? '').split(' ').includes('consent'))
+      : true;
+    const consentId = store.openConsent({ redirectUri, state, scopes, codeChallenge: challenge, refreshToken: offline });
+    const choosable = profile.scopeChoice ? scopes.filter((scope) => !profile.scopeChoice?.fixed.includes(scope)) : undefined;
+    return consentPage({ provider: profile.provider, accountName: profile.accountName, clientId: client.clientId, scopes, redirectUri, consentId, decisionPath, choosable });
   }
 
   function decide(req: IncomingMessage, body: string): Reply {
@@ -114,13 +131,24 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     const request = store.takeConsent(form.get('consent') ?? '');
     if (!request) return errorPage(profile.provider, 400, 'This authorization request is unknown or expired');
     const decision = form.get('decision');
-    if (decision === 'approve') return redirect(appendQuery(request.redirectUri, [['code', store.issueCode(request)], ['state', request.state]]));
+    if (decision === 'approve') {
+      // With a scope choice, the grant holds the fixed scopes and those left ticked.
+      consented = true;
+      const ticked = form.getAll('grant');
+      const fixed = profile.scopeChoice?.fixed;
+      const scopes = fixed ? request.scopes.filter((scope) => fixed.includes(scope) || ticked.includes(scope)) : request.scopes;
+      return redirect(appendQuery(request.redirectUri, [['code', store.issueCode({ ...request, scopes })], ['state', request.state]]));
+    }
     if (decision === 'deny') return redirect(appendQuery(request.redirectUri, [['error', 'access_denied'], ['state', request.state]]));
     return errorPage(profile.provider, 400, 'The decision must be approve or deny');
   }
 
-  const tokenReply = (result: GrantResult, grantType: string): Reply =>
-    result.ok ? json(200, shape(result.answer)) : fail('token', 400, result.error, undefined, grantType);
+  const tokenReply = (result: GrantResult, grantType: string): Reply => {
+    if (!result.ok) return fail('token', 400, result.error, undefined, grantType);
+    const granted = (result.answer.scope ?? '').split(' ');
+    const withIdToken = profile.idToken && granted.includes('openid') ? { ...shape(result.answer), id_token: idToken(profile.idToken.claims) } : shape(result.answer);
+    return json(200, withIdToken);
+  };
 
   function token(req: IncomingMessage, params: URLSearchParams): Reply {
     // The client first, so a wrong secret never burns a good code.
@@ -138,8 +166,15 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     return fail('token', 400, 'unsupported_grant_type', undefined, grantType ?? undefined);
   }
 
-  function revoke(req: IncomingMessage, body: string, revocation: NonNullable<SandboxProfile['revocation']>): Reply {
+  function revoke(req: IncomingMessage, body: string, query: URLSearchParams, revocation: NonNullable<SandboxProfile['revocation']>): Reply {
     const form = mediaType(req) === 'application/x-www-form-urlencoded' ? new URLSearchParams(body) : null;
+    if (revocation.style === 'token') {
+      // No client authentication: the token itself, in the form or the query string.
+      const value = form?.get('token') ?? query.get('token');
+      if (!value) return fail('revoke', 400, 'invalid_request', 'token is required');
+      if (store.revoke(value, true) !== 'revoked') return fail('revoke', 400, 'invalid_token', 'Token expired or revoked');
+      return { status: 200, headers: { 'cache-control': 'no-store' }, body: '' };
+    }
     if (revocation.style === 'rfc7009') {
       // RFC 7009 §2.1: client authentication and `token`, in the body the token endpoint takes.
       const params = bodyParams(req, body, profile.tokenRequestBodies ?? ['form']);
@@ -193,7 +228,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
       }
     }
     if (endpoint === 'identity') return identity(req);
-    if (endpoint === 'revoke' && profile.revocation) return revoke(req, body, profile.revocation);
+    if (endpoint === 'revoke' && profile.revocation) return revoke(req, body, query, profile.revocation);
     const params = bodyParams(req, body, profile.tokenRequestBodies ?? ['form']);
     return typeof params === 'string' ? fail('token', 400, 'invalid_request', params) : token(req, params);
   }
@@ -232,6 +267,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${(server.address() as AddressInfo).port}`;
+  issuer = url;
   let closing: Promise<void> | null = null;
 
   return {
@@ -248,6 +284,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     },
     reset() {
       store.clear();
+      consented = false;
       log.length = 0;
       faults.clear();
     },

@@ -9,7 +9,8 @@ main{width:min(440px,calc(100vw - 32px));background:#fff;border-radius:12px;padd
 .badge{font-size:12px;font-weight:600;text-transform:uppercase;color:#5a3d00;background:#fff1cc;border-radius:999px;padding:2px 10px}
 h1{font-size:20px;margin:16px 0 8px}.muted{color:#5f5f5f;font-size:13px}dl{display:grid;grid-template-columns:max-content 1fr;gap:4px 12px}dt{color:#5f5f5f}dd{margin:0;overflow-wrap:anywhere}
 .actions{display:flex;gap:12px;justify-content:flex-end;margin-top:24px}button{font:inherit;font-weight:600;border-radius:8px;padding:8px 20px;border:1px solid #c9c9c9;background:#fff;cursor:pointer}
-button.primary{background:#5e6ad2;border-color:#5e6ad2;color:#fff}`;
+button.primary{background:#5e6ad2;border-color:#5e6ad2;color:#fff}
+fieldset{border:1px solid #c9c9c9;border-radius:8px;margin:16px 0 0;padding:8px 12px}legend{font-weight:600;padding:0 4px}`;
 
 /** A sandbox page: the shared look, headers and escaping rules; `content` is trusted HTML. */
 export function html(status: number, provider: string, title: string, content: string): Reply {
@@ -38,9 +39,18 @@ export interface ConsentView {
   redirectUri: string;
   consentId: string;
   decisionPath: string;
+  /** Scopes the user may untick (the profile's `scopeChoice`): checkboxes named `grant`, ticked. */
+  choosable?: readonly string[];
 }
 
 export function consentPage(v: ConsentView): Reply {
+  const choosable = v.choosable ?? [];
+  const fixed = v.scopes.filter((scope) => !choosable.includes(scope));
+  const choice = choosable.length
+    ? `<fieldset><legend>Choose what Plugboard can access</legend>${choosable
+        .map((scope, i) => `<div><input type="checkbox" id="grant-${i}" name="grant" value="${escape(scope)}" checked> <label for="grant-${i}">${escape(scope)}</label></div>`)
+        .join('')}</fieldset>`
+    : '';
   // Deny comes first so that Enter (implicit submission) is the safe choice.
   return html(
     200,
@@ -48,10 +58,10 @@ export function consentPage(v: ConsentView): Reply {
     `Authorize — ${v.provider} sandbox`,
     `<h1>Plugboard wants to access your ${escape(v.provider)} workspace ${escape(v.accountName)}</h1>
 <p class="muted">A local stand-in for ${escape(v.provider)}'s consent page. No real account is involved.</p>
-<dl><dt>Client</dt><dd>${escape(v.clientId)}</dd><dt>Scopes</dt><dd>${escape(v.scopes.join(', ') || '(none)')}</dd>
+<dl><dt>Client</dt><dd>${escape(v.clientId)}</dd><dt>Scopes</dt><dd>${escape(fixed.join(', ') || (choosable.length ? '(only those chosen below)' : '(none)'))}</dd>
 <dt>Returns to</dt><dd>${escape(new URL(v.redirectUri).origin)}</dd></dl>
 <form method="post" action="${escape(v.decisionPath)}"><input type="hidden" name="consent" value="${escape(v.consentId)}">
-<div class="actions"><button type="submit" name="decision" value="deny">Deny</button>
+${choice}<div class="actions"><button type="submit" name="decision" value="deny">Deny</button>
 <button type="submit" name="decision" value="approve" class="primary">Approve</button></div></form>`,
   );
 }

@@ -46,7 +46,15 @@ export interface SandboxProfile {
    * Without rotation a refresh answer carries no refresh token, unless `echo` repeats the same one
    * (HubSpot's answer always has `refresh_token`, unchanged).
    */
-  readonly refreshTokens?: { readonly rotate: boolean; readonly echo?: boolean };
+  readonly refreshTokens?: {
+    readonly rotate: boolean;
+    readonly echo?: boolean;
+    /**
+     * Google's rule: a refresh token only when the authorize request said `access_type=offline`,
+     * and only on the user's first consent to the client unless it also said `prompt=consent`.
+     */
+    readonly offlineConsent?: boolean;
+  };
   /** Echo the granted scopes in the token answer (space-separated, RFC 6749 §5.1). */
   readonly answerScope?: boolean;
   /** Reshapes the standard answer: extra fields (Intercom's `token`), a wrapper (Slack's `ok: true`), fewer fields. */
@@ -67,6 +75,9 @@ export interface SandboxProfile {
    * `access_token` form field); 200 revoked, `alreadyRevoked` (default 400, Linear; 401 when a
    * revoked token simply no longer authenticates, Intercom) for a revoked one, 401 unknown.
    * A revoked refresh token, or any token revoked `bearer`-style, ends its whole grant.
+   * `token`: the token to revoke in a `token` form field or query parameter, no client
+   * authentication (Google): 200 and its whole grant ends; 400 `invalid_token` for a token
+   * unknown or already revoked.
    * Absent: the provider has no revocation endpoint (Atlassian). `rfc7009` with
    * `refreshTokensOnly`: an access token is refused with 400 `invalid_request` (Asana).
    * `endsGrant` (rfc7009 style): revoking any token of a grant, the access token included,
@@ -74,13 +85,25 @@ export interface SandboxProfile {
    */
   readonly revocation?: {
     readonly path: string;
-    readonly style: 'rfc7009' | 'bearer';
+    readonly style: 'rfc7009' | 'bearer' | 'token';
     readonly alreadyRevoked?: 400 | 401;
     readonly refreshTokensOnly?: boolean;
     /** The JSON body of a successful `bearer` revocation (default `{}`; Slack's `{ok: true, revoked: true}`). */
     readonly answer?: unknown;
     readonly endsGrant?: boolean;
   };
+  /**
+   * The consent page lets the user untick requested scopes (Google's granular consent): each
+   * one outside `fixed` is a checkbox, ticked at first; the grant holds what stayed ticked,
+   * and the token answer's `scope` says so. Without it every requested scope is granted.
+   */
+  readonly scopeChoice?: { readonly fixed: readonly string[] };
+  /**
+   * Answer an OpenID Connect `id_token` (a JWT signed RS256 with a key of the sandbox's own,
+   * `iss` the sandbox's URL unless the claims name another, `aud` the client id) with these
+   * claims when `openid` is granted.
+   */
+  readonly idToken?: { readonly claims: Readonly<Record<string, unknown>> };
   /** Answers `answer` (JSON) to a request bearing a live access token, 401 otherwise. */
   readonly identity: { readonly path: string; readonly method: 'GET' | 'POST'; readonly answer: unknown };
   /** Request headers kept in the log (lower case), such as an API version; never credentials. */

@@ -139,6 +139,16 @@ describe('SecretStore routing', () => {
       | 'GITHUB_SCOPES'
       | 'GITHUB_INSTALLATION_ID'
       | 'GITHUB_INSTALLATION_URL'
+      | 'GOOGLE_DRIVE_ACCESS_TOKEN'
+      | 'GOOGLE_DRIVE_REFRESH_TOKEN'
+      | 'GOOGLE_DRIVE_TOKEN_TYPE'
+      | 'GOOGLE_DRIVE_EXPIRES_AT'
+      | 'GOOGLE_DRIVE_SCOPES'
+      | 'GOOGLE_EMAIL_ACCESS_TOKEN'
+      | 'GOOGLE_EMAIL_REFRESH_TOKEN'
+      | 'GOOGLE_EMAIL_TOKEN_TYPE'
+      | 'GOOGLE_EMAIL_EXPIRES_AT'
+      | 'GOOGLE_EMAIL_SCOPES'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');
     const plain = await store.get(tenantId, 'INTERCOM_TOKEN_TYPE');

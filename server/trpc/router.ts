@@ -13,6 +13,8 @@ const connectorRouters = {
   slack: connectorRouter('slack'),
   notion: connectorRouter('notion'),
   github: connectorRouter('github'),
+  google_drive: connectorRouter('google_drive'),
+  google_email: connectorRouter('google_email'),
 };
 
 export const appRouter = router({

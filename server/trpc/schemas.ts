@@ -98,6 +98,13 @@ export const connectorStatusOutput = z.object({
   expiresAt: z.string().nullable(),
   /** The scopes the provider granted, when it says. */
   scopes: z.array(z.string()).nullable(),
+  /**
+   * Requested scopes the provider says it did not grant (unticked on a consent screen that
+   * allows it, as Google's does), each with plain words; empty when all were granted or the
+   * provider does not say. The token still works, but the connector cannot do all its job
+   * until an admin reconnects and grants them.
+   */
+  missingScopes: z.array(z.object({ scope: z.string(), label: z.string() })),
   /** False when the provider offers no revocation: Disconnect only forgets the tokens. */
   revocable: z.boolean(),
   /** The access itself is removed at the provider (an app is uninstalled there): what to say, and where (https), if known. */

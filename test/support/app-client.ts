@@ -102,8 +102,8 @@ export class AppClient {
 }
 
 /**
- * Opens the provider's consent page, submits its form with "approve", and returns the code and
- * state the provider redirected back with (the redirect is not followed: the test completes the
+ * Opens the provider's consent page, submits its form with its approving button, and returns the
+ * code and state (and any other parameter) the provider redirected back with (the redirect is not followed: the test completes the
  * flow through `intercom.exchange`, as the callback page would).
  */
 export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code: string; state: string } & Record<string, string>> {
@@ -112,11 +112,20 @@ export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code
   if (!page.ok) throw new Error(`consent page answered HTTP ${page.status}`);
   const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
   if (!action) throw new Error('the consent page has no form');
+  // The form as a browser sends it: hidden fields, ticked checkboxes (scopes a user may untick) and
+  // the selected radio button (an account to install on), then the approving submit button.
   const form = new URLSearchParams();
-  for (const match of html.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)) {
-    form.set(match[1] ?? '', unescapeHtml(match[2] ?? ''));
+  const attrs = (tag: string) =>
+    Object.fromEntries([...tag.matchAll(/\s([a-z-]+)(?:="([^"]*)")?/g)].map((m) => [m[1] ?? '', unescapeHtml(m[2] ?? '')]));
+  for (const match of html.matchAll(/<input\b[^>]*>/g)) {
+    const input = attrs(match[0]);
+    const sent = input.type === 'hidden' || ((input.type === 'checkbox' || input.type === 'radio') && 'checked' in input);
+    if (sent && input.name) form.append(input.name, input.value ?? 'on');
   }
-  form.set('decision', 'approve');
+  const buttons = [...html.matchAll(/<button\b[^>]*>/g)].map((m) => attrs(m[0])).filter((b) => b.type === 'submit' && b.name);
+  const approve =
+    buttons.find((b) => /\bprimary\b/.test(b.class ?? '')) ?? buttons.find((b) => !/^(cancel|deny)$/i.test(b.value ?? '')) ?? { name: 'decision', value: 'approve' };
+  form.set(approve.name ?? 'decision', approve.value ?? 'approve');
   const decision = await fetch(new URL(unescapeHtml(action), authorizeUrl), {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

@@ -75,7 +75,10 @@ export function ConnectionFacts({ status, name }: { status: ConnectorStatus; nam
         <Fact term="Connected by">{status.connectedBy ?? 'a former user'}</Fact>
         <Fact term="Connected at">{status.connectedAt ? <LocalTime iso={status.connectedAt} /> : ''}</Fact>
         <Fact term="Health" data-health={status.health ?? ''}>
-          {HEALTH_LABELS[status.health ?? 'healthy']}
+          {/* Missing permissions are not a token problem, but the connection is not fully working either. */}
+          {(status.health ?? 'healthy') === 'healthy' && status.missingScopes.length
+            ? 'Working, with permissions missing'
+            : HEALTH_LABELS[status.health ?? 'healthy']}
         </Fact>
         <Fact term="Token expires">{status.expiresAt ? <LocalTime iso={status.expiresAt} /> : 'Does not expire'}</Fact>
         <Fact term="Scopes">

@@ -5,6 +5,7 @@ import type { ConnectorStatus } from '../../../server/trpc/schemas';
 import { eventsLimit } from './ActivityList';
 import { ConnectionFacts } from './ConnectionDetails';
 import { ConnectorHeader } from './ConnectorHeader';
+import { HealthBanner } from './HealthBanner';
 import { primaryActionFor } from './types';
 
 const base: ConnectorStatus = {
@@ -26,6 +27,7 @@ const base: ConnectorStatus = {
   healthReason: null,
   expiresAt: null,
   scopes: null,
+  missingScopes: [],
   revocable: true,
   removedAtProvider: null,
   learned: [],
@@ -82,6 +84,45 @@ describe('ConnectionFacts', () => {
     expect(html).toContain('<time dateTime="2026-01-02T03:04:00.000Z"');
     expect(html).toMatch(/Jan 2, 2026, 3:04\s?AM UTC<\/time>/);
     expect(html).toContain('Not reported by Linear');
+  });
+});
+
+describe('missing scopes', () => {
+  const drive = 'https://www.googleapis.com/auth/drive.readonly';
+  const missing: ConnectorStatus = {
+    ...connected,
+    scopes: ['openid', 'email'],
+    missingScopes: [{ scope: drive, label: 'See and download all your Google Drive files' }],
+  };
+  const banner = (status: ConnectorStatus, isAdmin: boolean) =>
+    renderToStaticMarkup(<HealthBanner status={status} name="Google Drive" isAdmin={isAdmin} tenantName="Acme" />);
+
+  it('names each missing permission in plain words, with the scope, and tells an admin how to grant it', () => {
+    const html = banner(missing, true);
+    expect(html).toContain('A permission was not granted');
+    expect(html).toContain('See and download all your Google Drive files');
+    expect(html).toContain(`(${drive})`);
+    expect(html).toContain('use “Reconnect Google Drive” below and leave this permission ticked on the consent screen');
+    expect(html).not.toContain('Reconnect needed');
+  });
+  it('tells a member to ask an admin, and counts several', () => {
+    const html = banner({ ...missing, missingScopes: [...missing.missingScopes, { scope: 'x.read', label: 'x.read' }] }, false);
+    expect(html).toContain('2 permissions were not granted');
+    expect(html).toContain('Ask an admin of Acme to reconnect Google Drive and leave every permission ticked');
+    // A scope without plain words is shown once, not twice.
+    expect(html.match(/x\.read/g)).toHaveLength(2); // the list item and its data attribute
+  });
+  it('says nothing when every scope was granted, and sends to the top when a reconnect is needed anyway', () => {
+    expect(banner(connected, true)).toBe('');
+    const html = banner({ ...missing, health: 'needs_reconnect', healthReason: 'invalid_grant' }, true);
+    expect(html).toContain('Reconnect needed');
+    expect(html).toContain('use “Reconnect Google Drive” at the top of the page and leave this permission ticked');
+  });
+  it('the facts do not call the connection healthy', () => {
+    const html = renderToStaticMarkup(<ConnectionFacts status={missing} name="Google Drive" />);
+    expect(html).toContain('Working, with permissions missing');
+    expect(html).not.toContain('>Healthy<');
+    expect(renderToStaticMarkup(<ConnectionFacts status={connected} name="Linear" />)).toContain('>Healthy<');
   });
 });
 

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
 import { ConnectionBusyError } from '../../connections/lock.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
+import type { OAuthSpec } from '../../connectors/types.js';
 import { defaultConnectionSettings, learnedLabels, parseConnectionSettings } from '../../connectors/settings.js';
 import { AccountChoiceError, cancelChoice, completeChoice, findChoice } from '../../oauth/choice.js';
 import type { OAuthClientConfig } from '../../oauth/config.js';
@@ -105,6 +106,7 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
   // the fields' keys for whoever reads the connection's configuration).
   const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
   const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
+  const granted = active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null;
   return {
     connector,
     configured: config.configured,
@@ -124,7 +126,8 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
     health: active ? (installation?.health ?? 'healthy') : null,
     healthReason: active ? (installation?.healthReason ?? null) : null,
     expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
-    scopes: active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null,
+    scopes: granted,
+    missingScopes: missingScopes(config.spec, granted),
     // The live connection's settings decide (HubSpot's opt-out); without one, what Connect would make.
     revocable: revokesAtProvider(config.spec, stored ?? defaultConnectionSettings(getConnector(connector)) ?? {}),
     removedAtProvider: removedAtProvider(config, stored),
@@ -137,6 +140,21 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
       value: stored?.[name] ?? null,
     })),
   };
+}
+
+/**
+ * OpenID Connect's `offline_access` (Core §11) asks for a refresh token rather than access to
+ * anything; some providers never list it among the granted scopes (Microsoft's identity
+ * platform), and whether it was honoured shows in the refresh token itself.
+ */
+const NOT_ACCESS_SCOPES = new Set(['offline_access']);
+
+/** What was asked for and not granted, in plain words; nothing when the provider does not say what it granted. */
+export function missingScopes(spec: Pick<OAuthSpec<string>, 'scopes' | 'scopeLabels'>, granted: readonly string[] | null): ConnectorStatus['missingScopes'] {
+  if (!granted) return [];
+  return (spec.scopes ?? [])
+    .filter((scope) => !granted.includes(scope) && !NOT_ACCESS_SCOPES.has(scope))
+    .map((scope) => ({ scope, label: spec.scopeLabels?.[scope] ?? scope }));
 }
 
 export function connectorRouter(connector: ConnectorId) {
