@@ -72,5 +72,7 @@ test('HubSpot: with the setting at No, Disconnect only forgets the tokens', asyn
   const text = await disconnect(page);
   expect(text).not.toContain('will revoke its access');
   expect(text).toContain('delete its stored tokens');
+  expect(text).toContain('set not to revoke its access at HubSpot');
+  expect(text).not.toContain('offers apps no way');
   await expect.poll(() => grantStatuses(orm, tenant.id)).toEqual(['discarded']);
 });

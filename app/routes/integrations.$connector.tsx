@@ -140,7 +140,7 @@ export default function ConnectorRoute() {
         sandbox={status.sandbox}
         primary={primary}
         busy={busy}
-        disconnect={<DisconnectDialog name={connector.name} workspaceName={workspaceName} revocable={status.revocable} removedAtProvider={status.removedAtProvider} />}
+        disconnect={<DisconnectDialog name={connector.name} workspaceName={workspaceName} revocation={status.revocation} removedAtProvider={status.removedAtProvider} />}
       />
       <div className="flex flex-col gap-6">
         {status.finishing || (finishingMarker && !status.connected) ? (
@@ -164,7 +164,7 @@ export default function ConnectorRoute() {
             <DisconnectConfirmation
               name={connector.name}
               workspaceName={workspaceName}
-              revocable={status.revocable}
+              revocation={status.revocation}
               removedAtProvider={status.removedAtProvider}
               cancelHref={`/integrations/${id}`}
             />

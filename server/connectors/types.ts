@@ -184,6 +184,13 @@ export interface OAuthSpec<Key extends string> {
    */
   readonly okField?: string;
   /**
+   * The provider's own codes for "this client's credentials are wrong" (Slack's
+   * `invalid_client_id`, `bad_client_secret`): reported as RFC 6749's `invalid_client`, so a
+   * misconfigured app makes connections retry (`refresh_failing`) instead of marking every one
+   * as needing a reconnect, which would not help.
+   */
+  readonly clientErrorCodes?: readonly string[];
+  /**
    * Turns a token answer that does not follow RFC 6749 §5.1 into one that does, before it is
    * validated: a missing `token_type`, the token under another name, an error inside a 200.
    * Throw a ProviderError for an answer that is an error.

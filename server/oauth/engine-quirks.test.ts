@@ -14,6 +14,7 @@ import type { RuntimeEnv } from '../runtime-env.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import { resolveOAuthConfig } from './config.js';
 import { exchangeCode, refreshTokens, revokeWithRfc7009 } from './engine.js';
+import { judgeFailure } from '../tokens/health.js';
 import { ProviderError } from './provider-error.js';
 
 const SECRET = 'quirk-client-secret';
@@ -158,6 +159,16 @@ describe('an error inside a 200 answer (okField)', () => {
     expect(error).toBeInstanceOf(ProviderError);
     expect(error).toMatchObject({ step: 'token', status: 200, oauthError: 'invalid_code' });
     expect(error.message).not.toContain('the-code');
+  });
+
+  it("the provider's codes for wrong client credentials are invalid_client, so health retries instead of asking for a reconnect", async () => {
+    answer.body = { ok: false, error: 'bad_client_secret' };
+    const spec = { ...slackLike, clientErrorCodes: ['invalid_client_id', 'bad_client_secret'] };
+    const error = await failure(exchange(configWith(spec)));
+    expect(error).toMatchObject({ oauthError: 'invalid_client' });
+    expect(judgeFailure(error)).toEqual({ health: 'refresh_failing', reason: 'invalid_client' });
+    answer.body = { ok: false, error: 'invalid_refresh_token' };
+    expect(judgeFailure(await failure(exchange(configWith(spec))))).toEqual({ health: 'needs_reconnect', reason: 'invalid_refresh_token' });
   });
 
   it('ok missing, or an error code that is not a plain code, is a malformed answer or no code', async () => {

@@ -111,7 +111,7 @@ function checkOkField(spec: OAuthSpec<string>, body: Record<string, unknown>, st
   if (!spec.okField || body[spec.okField] === true) return body;
   if (body[spec.okField] !== false) throw new ProviderError('token', status, 'malformed_response');
   const code = typeof body.error === 'string' && /^[a-z_]{1,64}$/.test(body.error) ? body.error : null;
-  throw new ProviderError('token', status, 'http_status', code);
+  throw new ProviderError('token', status, 'http_status', code && spec.clientErrorCodes?.includes(code) ? 'invalid_client' : code);
 }
 
 function requestOptions(config: OAuthClientConfig, step: ProviderStep, timeoutMs: number) {

@@ -105,8 +105,14 @@ export const connectorStatusOutput = z.object({
    * until an admin reconnects and grants them.
    */
   missingScopes: z.array(z.object({ scope: z.string(), label: z.string() })),
-  /** False when the provider offers no revocation: Disconnect only forgets the tokens. */
+  /** False when Disconnect only forgets the tokens (`revocation` says why). */
   revocable: z.boolean(),
+  /**
+   * What Disconnect does at the provider: `at_provider` revokes the access there; `not_offered`:
+   * the provider offers apps no revocation (Atlassian); `turned_off`: the connection's settings
+   * say not to (HubSpot's refresh token shared with another install).
+   */
+  revocation: z.enum(['at_provider', 'not_offered', 'turned_off']),
   /** The access itself is removed at the provider (an app is uninstalled there): what to say, and where (https), if known. */
   removedAtProvider: z.object({ text: z.string(), url: z.url({ protocol: /^https$/ }).nullable() }).nullable(),
   /** What the provider told about the live connection (Salesforce's instance, Atlassian's site id). */

@@ -12,13 +12,17 @@ import {
 } from '~/components/ui/alert-dialog';
 import { Button, buttonVariants } from '~/components/ui/button';
 
+export type Revocation = 'at_provider' | 'not_offered' | 'turned_off';
+
 /** What disconnecting does, for the confirmation. */
-export function disconnectText(name: string, workspaceName: string | null, revocable: boolean): string {
-  return `${
-    revocable
-      ? `Plugboard will revoke its access to ${workspaceName ?? 'the account'}, delete the stored token, and stop using this connection.`
-      : `${name} offers apps no way to revoke access: Plugboard will delete its stored tokens and stop using this connection. To end the access at ${name} too, remove the app from your account's connected apps there.`
-  } You can reconnect at any time.`;
+export function disconnectText(name: string, workspaceName: string | null, revocation: Revocation): string {
+  const forget = `Plugboard will delete its stored tokens and stop using this connection. To end the access at ${name} too, remove the app from your account's connected apps there.`;
+  const what = {
+    at_provider: `Plugboard will revoke its access to ${workspaceName ?? 'the account'}, delete the stored token, and stop using this connection.`,
+    not_offered: `${name} offers apps no way to revoke access: ${forget}`,
+    turned_off: `This connection is set not to revoke its access at ${name} (its refresh token may be shared with another install): ${forget}`,
+  }[revocation];
+  return `${what} You can reconnect at any time.`;
 }
 
 /** Where the access itself ends (an app installation is uninstalled at the provider), with its settings link. */
@@ -64,12 +68,12 @@ function ConfirmForm({ busy }: { busy: boolean }) {
 export function DisconnectDialog({
   name,
   workspaceName,
-  revocable,
+  revocation,
   removedAtProvider,
 }: {
   name: string;
   workspaceName: string | null;
-  revocable: boolean;
+  revocation: Revocation;
   removedAtProvider?: RemovedAtProvider | null;
 }) {
   const [hydrated, setHydrated] = useState(false);
@@ -100,7 +104,7 @@ export function DisconnectDialog({
         <AlertDialogHeader>
           <AlertDialogTitle>Disconnect {name}?</AlertDialogTitle>
           <AlertDialogDescription>
-            {disconnectText(name, workspaceName, revocable)}
+            {disconnectText(name, workspaceName, revocation)}
             <RemovedAtProviderNote name={name} note={removedAtProvider} />
           </AlertDialogDescription>
         </AlertDialogHeader>
@@ -117,13 +121,13 @@ export function DisconnectDialog({
 export function DisconnectConfirmation({
   name,
   workspaceName,
-  revocable,
+  revocation,
   removedAtProvider,
   cancelHref,
 }: {
   name: string;
   workspaceName: string | null;
-  revocable: boolean;
+  revocation: Revocation;
   removedAtProvider?: RemovedAtProvider | null;
   cancelHref: string;
 }) {
@@ -139,7 +143,7 @@ export function DisconnectConfirmation({
         Disconnect {name}?
       </h2>
       <p id="confirm-text" className="text-sm">
-        {disconnectText(name, workspaceName, revocable)}
+        {disconnectText(name, workspaceName, revocation)}
         <RemovedAtProviderNote name={name} note={removedAtProvider} />
       </p>
       <div className="flex flex-wrap items-center gap-3">

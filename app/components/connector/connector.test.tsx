@@ -29,6 +29,7 @@ const base: ConnectorStatus = {
   scopes: null,
   missingScopes: [],
   revocable: true,
+  revocation: 'at_provider',
   removedAtProvider: null,
   learned: [],
 };

@@ -259,7 +259,7 @@ describe('HubSpot: disconnect', () => {
     const { services, session, caller } = await connectedAdmin({ revokeOnDisconnect: 'no' });
     const [access] = accessTokens();
     const status = await caller.hubspot.status();
-    expect(status).toMatchObject({ state: 'connected', revocable: false });
+    expect(status).toMatchObject({ state: 'connected', revocable: false, revocation: 'turned_off' });
     expect(status.settings).toEqual([expect.objectContaining({ name: 'revokeOnDisconnect', value: 'no' })]);
     expect((await config(session.tenantId)).HUBSPOT_REVOKE_ON_DISCONNECT).toBe('no');
 

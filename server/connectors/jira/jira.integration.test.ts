@@ -115,7 +115,7 @@ describe('Jira: a choice after consent', () => {
     expect((await rejection(caller.jira.choose({ id, account: SITES[0].id }))).code).toBe('NOT_FOUND');
 
     // Disconnect forgets everything, learned values included; Atlassian cannot revoke (discarded).
-    expect(status.revocable).toBe(false);
+    expect(status).toMatchObject({ revocable: false, revocation: 'not_offered' });
     await caller.jira.disconnect();
     await runDueJobs({ url: db.url, services });
     expect(await config(session.tenantId)).toEqual({});

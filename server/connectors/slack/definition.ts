@@ -118,6 +118,9 @@ export const slack = defineConnector({
     // ACCESS and WEB_API: an error is HTTP 200 with `ok: false` and a code (`invalid_code`,
     // `invalid_refresh_token`, `bad_redirect_uri`, `invalid_client_id`, ...).
     okField: 'ok',
+    // ACCESS: `invalid_client_id` and `bad_client_secret` mean our app's credentials are wrong:
+    // no reconnect helps, so they count as `invalid_client` (retried, not "needs reconnect").
+    clientErrorCodes: ['invalid_client_id', 'bad_client_secret'],
     normalizeTokenAnswer: normalizeSlackTokenAnswer,
     // ROTATION: without token rotation the bot token never expires and there is no refresh
     // token (nothing to store or refresh); with it the token lasts 12 hours (`expires_in:

@@ -107,6 +107,12 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
   const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
   const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
   const granted = active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null;
+  // The live connection's settings decide (HubSpot's opt-out); without one, what Connect would make.
+  const revocation: ConnectorStatus['revocation'] = !config.spec.revoke
+    ? 'not_offered'
+    : revokesAtProvider(config.spec, stored ?? defaultConnectionSettings(getConnector(connector)) ?? {})
+      ? 'at_provider'
+      : 'turned_off';
   return {
     connector,
     configured: config.configured,
@@ -128,8 +134,8 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
     expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
     scopes: granted,
     missingScopes: missingScopes(config.spec, granted),
-    // The live connection's settings decide (HubSpot's opt-out); without one, what Connect would make.
-    revocable: revokesAtProvider(config.spec, stored ?? defaultConnectionSettings(getConnector(connector)) ?? {}),
+    revocable: revocation === 'at_provider',
+    revocation,
     removedAtProvider: removedAtProvider(config, stored),
     learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
     settings: fields.map(([name, f]) => ({
