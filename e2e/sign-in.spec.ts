@@ -14,7 +14,7 @@ async function expectCatalog(page: Page, tenantName: string, user: TestUser): Pr
   await expect(page.getByRole('heading', { level: 1, name: 'Integrations' })).toBeVisible();
   await expect(page.locator('li[data-connector]')).toHaveCount(16);
   await expect(page.locator('li[data-connector="intercom"]')).toContainText('Not connected');
-  await expect(page.locator('li[data-connector="slack"]')).toContainText('Coming soon');
+  await expect(page.locator('li[data-connector="slack"]')).toContainText('Not connected');
   await expect(page.getByRole('banner')).toContainText(`${tenantName} · ${user.email} (${user.role})`);
 }
 
