@@ -13,6 +13,7 @@ import { useTestDatabase } from '../../test/support/database.js';
 import { makeTenant, makeUser, TEST_PASSWORD } from '../../test/support/factories.js';
 import { startServerProcess, type ServerProcess } from '../../test/support/server-process.js';
 import { connectors } from './registry.js';
+import { defaultConnectionSettings } from './settings.js';
 import type { ConnectorDefinition } from './types.js';
 
 const db = useTestDatabase();
@@ -37,8 +38,11 @@ async function unwrap<T>(promise: Promise<{ ok: true; data: T } | { ok: false; s
 }
 
 /** Connect as an admin does; where the grant reaches several accounts, the first one offered is picked. */
-async function connect(admin: AppClient, id: string): Promise<void> {
-  const { authorizeUrl } = await unwrap(admin.call<{ authorizeUrl: string }>(`${id}.connect`));
+async function connect(admin: AppClient, definition: ConnectorDefinition): Promise<void> {
+  const { id } = definition;
+  // A required setting (Zendesk's subdomain) gets a plain sample value; the sandbox serves any.
+  const settings = defaultConnectionSettings(definition) === null ? Object.fromEntries(Object.keys(definition.settings?.fields ?? {}).map((name) => [name, 'sandbox'])) : null;
+  const { authorizeUrl } = await unwrap(admin.call<{ authorizeUrl: string }>(`${id}.connect`, settings ? { settings } : undefined));
   const callback = await approveOnConsentPage(authorizeUrl);
   const exchanged = await unwrap(admin.call<{ redirectTo: string | null; finishing: boolean }>(`${id}.exchange`, callback));
   const choice = /\/choose\/([0-9a-f-]{36})$/.exec(exchanged.redirectTo ?? '')?.[1];
@@ -67,7 +71,7 @@ describe('every available connector works through its sandbox, as in npm start',
       const user = await makeUser(db.orm.em.fork(), tenant.slug, 'admin');
       const admin = await AppClient.signIn(server.base, user.email, TEST_PASSWORD);
 
-      await connect(admin, id);
+      await connect(admin, definition);
       const status = await unwrap(admin.query<Status>(`${id}.status`));
       expect(status).toMatchObject({ connected: true, sandbox: true });
       expect(status.workspace?.name).toBeTruthy();
@@ -88,7 +92,7 @@ describe('every available connector works through its sandbox, as in npm start',
       expect(await unwrap(admin.query<Status>(`${id}.status`))).toMatchObject({ connected: false });
       expect((await tokenApi(id, tenant.slug)).status).toBe(404);
 
-      await connect(admin, id);
+      await connect(admin, definition);
       expect(await unwrap(admin.query<Status>(`${id}.status`))).toMatchObject({ connected: true });
       expect(server.output()).not.toContain(token);
     }, 60_000);

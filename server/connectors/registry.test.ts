@@ -31,7 +31,7 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'jira', 'asana']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'jira', 'zendesk', 'asana']);
     for (const c of available) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
@@ -103,8 +103,10 @@ describe('connector registry', () => {
       expect(c.settings.schema.safeParse({ notDeclared: 'x' }).success).toBe(false);
       for (const template of templates) expect(() => templateShape(template), template).not.toThrow();
       // Whatever valid settings a connection has, every placeholder gets a value: try each
-      // option of every enum field, and the defaults.
-      const samples: Record<string, string>[] = [defaultConnectionSettings(c) ?? {}];
+      // option of every enum field, and the defaults (a required setting, such as a subdomain,
+      // gets a plain sample value).
+      const required = Object.fromEntries(Object.keys(c.settings.fields).map((name) => [name, 'example']));
+      const samples: Record<string, string>[] = [defaultConnectionSettings(c) ?? required];
       for (const [name, field] of Object.entries(c.settings.fields)) {
         for (const option of field.options ?? []) samples.push({ ...samples[0], [name]: option.value });
       }

@@ -174,6 +174,12 @@ export interface OAuthSpec<Key extends string> {
    */
   readonly requestBody?: 'form' | 'json';
   /**
+   * Extra parameters of every token request (code exchange and refresh), beyond RFC 6749's:
+   * Zendesk's `expires_in` and `refresh_token_expires_in`, which ask for expiring tokens and a
+   * refresh token. Never credentials.
+   */
+  readonly tokenRequestParams?: Readonly<Record<string, string>>;
+  /**
    * Headers sent with every request to the provider: token, refresh and revocation requests
    * and the hooks' own calls (Notion's pinned `Notion-Version`). Never credentials.
    */

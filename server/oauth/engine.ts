@@ -122,6 +122,12 @@ function requestOptions(config: OAuthClientConfig, step: ProviderStep, timeoutMs
   };
 }
 
+/** Token requests also carry the spec's extra parameters (Zendesk's requested lifetimes). */
+function tokenRequestOptions(config: OAuthClientConfig, timeoutMs: number) {
+  const extra = config.spec.tokenRequestParams;
+  return { ...requestOptions(config, 'token', timeoutMs), ...(extra ? { additionalParameters: { ...extra } } : {}) };
+}
+
 /** The provider's consent URL for a new authorization. */
 export async function authorizationUrl(config: ConfiguredClient, state: string, pkceSecret: string): Promise<string> {
   const url = new URL(config.authorizeUrl);
@@ -176,7 +182,7 @@ export async function exchangeCode(
       params,
       config.redirectUri,
       verifier,
-      requestOptions(config, 'token', timeoutMs),
+      tokenRequestOptions(config, timeoutMs),
     );
     const result = await oauth.processAuthorizationCodeResponse(as, client, response);
     return tokenSet(config.spec, result);
@@ -214,7 +220,7 @@ export async function refreshTokens(config: ConfiguredClient, refreshToken: Secr
       client,
       clientAuthentication(config),
       refreshToken.reveal(),
-      requestOptions(config, 'token', timeoutMs),
+      tokenRequestOptions(config, timeoutMs),
     );
     return tokenSet(config.spec, await oauth.processRefreshTokenResponse(as, client, response));
   } catch (error) {

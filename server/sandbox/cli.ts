@@ -62,6 +62,11 @@ const CONNECTORS: Record<
     profile: async () => (await import('../connectors/asana/sandbox-profile.js')).asanaSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.asana.com=${url}`],
   },
+  zendesk: {
+    // One instance, sandbox.zendesk.com: connect with the subdomain `sandbox`.
+    profile: async () => (await import('../connectors/zendesk/sandbox-profile.js')).zendeskSandboxProfile({ subdomain: 'sandbox' }),
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://sandbox.zendesk.com=${url}`],
+  },
   slack: {
     profile: async (args) =>
       (await import('../connectors/slack/sandbox-profile.js')).slackSandboxProfile({ tokenRotation: args['token-rotation'] === true }),

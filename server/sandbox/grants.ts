@@ -4,7 +4,7 @@
  * refresh token used again ends its grant too (RFC 9700 §4.14.2).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { IssuedToken, SandboxProfile, TokenAnswer } from './profile.js';
+import type { IssuedToken, RequestedLifetimes, SandboxProfile, TokenAnswer } from './profile.js';
 
 const CODE_TTL_MS = 10 * 60 * 1000;
 const CONSENT_TTL_MS = 10 * 60 * 1000;
@@ -42,21 +42,29 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
   const tokens = new Map<string, TokenEntry>();
   let grants = 0;
 
-  const mint = (kind: 'access' | 'refresh', grant: number, scopes: readonly string[]): string => {
+  const mint = (kind: 'access' | 'refresh', grant: number, scopes: readonly string[], ttl: number | undefined): string => {
     const prefix = kind === 'refresh' ? (profile.refreshTokenPrefix ?? profile.tokenPrefix) : profile.tokenPrefix;
     const token = `${prefix}${kind === 'access' ? 'at' : 'rt'}_${randomBytes(32).toString('base64url')}`;
-    const ttl = kind === 'access' ? profile.accessTokenTtlSeconds : undefined;
     tokens.set(token, { token, kind, grant, scopes, expiresAt: ttl === undefined ? null : now() + ttl * 1000, revoked: false, identityCalls: 0 });
     return token;
   };
+  const accessTtl = (asked: RequestedLifetimes) => asked.access ?? profile.accessTokenTtlSeconds;
+  const refreshTtl = (asked: RequestedLifetimes) => asked.refresh ?? profile.refreshTokenTtlSeconds;
+  /** Whether this request gets a refresh token at all (`onlyWithExpiry`: not for a token that never expires). */
+  const refreshable = (asked: RequestedLifetimes) => !profile.refreshTokens?.onlyWithExpiry || accessTtl(asked) !== undefined;
 
-  const answer = (grant: number, scopes: readonly string[], refreshToken: string | null): TokenAnswer => ({
-    access_token: mint('access', grant, scopes),
-    token_type: 'Bearer',
-    ...(profile.accessTokenTtlSeconds === undefined ? {} : { expires_in: profile.accessTokenTtlSeconds }),
-    ...(refreshToken ? { refresh_token: refreshToken } : {}),
-    ...(profile.answerScope ? { scope: scopes.join(' ') } : {}),
-  });
+  const answer = (grant: number, scopes: readonly string[], refreshToken: string | null, asked: RequestedLifetimes): TokenAnswer => {
+    const expiresIn = accessTtl(asked);
+    const refreshExpiresIn = refreshToken ? refreshTtl(asked) : undefined;
+    return {
+      access_token: mint('access', grant, scopes, expiresIn),
+      token_type: 'Bearer',
+      ...(expiresIn === undefined ? {} : { expires_in: expiresIn }),
+      ...(refreshToken ? { refresh_token: refreshToken } : {}),
+      ...(refreshExpiresIn === undefined ? {} : { refresh_token_expires_in: refreshExpiresIn }),
+      ...(profile.answerScope ? { scope: scopes.join(' ') } : {}),
+    };
+  };
 
   const revokeGrant = (grant: number) => {
     for (const entry of tokens.values()) if (entry.grant === grant) entry.revoked = true;
@@ -79,7 +87,7 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
       codes.set(code, { ...request, expiresAt: now() + CODE_TTL_MS, used: false, grant: null });
       return code;
     },
-    exchangeCode(code: string, redirectUri: string | null, verifier: string | null): GrantResult {
+    exchangeCode(code: string, redirectUri: string | null, verifier: string | null, asked: RequestedLifetimes = {}): GrantResult {
       const entry = codes.get(code);
       if (!entry || entry.expiresAt <= now()) return { ok: false, error: 'invalid_grant' };
       if (entry.used) {
@@ -93,23 +101,27 @@ export function grantStore(profile: SandboxProfile, now: () => number) {
       }
       const grant = ++grants;
       entry.grant = grant;
-      const refresh = profile.refreshTokens && entry.refreshToken !== false ? mint('refresh', grant, entry.scopes) : null;
-      return { ok: true, answer: answer(grant, entry.scopes, refresh) };
+      const refresh = profile.refreshTokens && entry.refreshToken !== false && refreshable(asked) ? mint('refresh', grant, entry.scopes, refreshTtl(asked)) : null;
+      return { ok: true, answer: answer(grant, entry.scopes, refresh, asked) };
     },
-    refresh(refreshToken: string): GrantResult {
+    refresh(refreshToken: string, asked: RequestedLifetimes = {}): GrantResult {
       const entry = tokens.get(refreshToken);
       if (!profile.refreshTokens || !entry || entry.kind !== 'refresh') return { ok: false, error: 'invalid_grant' };
+      if (entry.expiresAt !== null && entry.expiresAt <= now()) return { ok: false, error: 'invalid_grant' };
       if (entry.revoked) {
         // A rotated-out token came back: someone holds a copy. End the grant.
         revokeGrant(entry.grant);
         return { ok: false, error: 'invalid_grant' };
       }
       let next = refreshToken;
+      if (profile.refreshTokens.endsPreviousAccess) {
+        for (const other of tokens.values()) if (other.grant === entry.grant && other.kind === 'access') other.revoked = true;
+      }
       if (profile.refreshTokens.rotate) {
         entry.revoked = true;
-        next = mint('refresh', entry.grant, entry.scopes);
+        next = mint('refresh', entry.grant, entry.scopes, refreshTtl(asked));
       }
-      return { ok: true, answer: answer(entry.grant, entry.scopes, profile.refreshTokens.rotate || profile.refreshTokens.echo ? next : null) };
+      return { ok: true, answer: answer(entry.grant, entry.scopes, profile.refreshTokens.rotate || profile.refreshTokens.echo ? next : null, asked) };
     },
     /** RFC 7009 §2.1: revoking a refresh token ends its grant; an access token, itself (or its grant). */
     revoke(token: string, wholeGrant: boolean): 'revoked' | 'already_revoked' | 'unknown' {

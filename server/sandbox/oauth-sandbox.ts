@@ -28,7 +28,16 @@ import {
   validRedirectUri,
 } from './http.js';
 import { consentPage, errorPage } from './pages.js';
-import type { IssuedToken, SandboxClient, SandboxEndpoint, SandboxError, SandboxProfile, SandboxRequestRecord, TokenAnswer } from './profile.js';
+import type {
+  IssuedToken,
+  RequestedLifetimes,
+  SandboxClient,
+  SandboxEndpoint,
+  SandboxError,
+  SandboxProfile,
+  SandboxRequestRecord,
+  TokenAnswer,
+} from './profile.js';
 
 export type { SandboxProfile, SandboxClient, SandboxEndpoint, IssuedToken, SandboxRequestRecord } from './profile.js';
 export type { SandboxFault } from './faults.js';
@@ -150,18 +159,35 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     return json(200, withIdToken);
   };
 
+  /** The lifetimes a token request asks for (`requestedLifetimes`), or why they are refused. */
+  function askedLifetimes(params: URLSearchParams): RequestedLifetimes | string {
+    const ranges = profile.requestedLifetimes;
+    if (!ranges) return {};
+    const asked: { access?: number; refresh?: number } = {};
+    for (const [name, field, [min, max]] of [['access', 'expires_in', ranges.access], ['refresh', 'refresh_token_expires_in', ranges.refresh]] as const) {
+      const raw = params.get(field);
+      if (raw === null) continue;
+      const seconds = /^\d{1,10}$/.test(raw) ? Number(raw) : NaN;
+      if (!(seconds >= min && seconds <= max)) return `${field} must be a whole number of seconds from ${min} to ${max}`;
+      asked[name] = seconds;
+    }
+    return asked;
+  }
+
   function token(req: IncomingMessage, params: URLSearchParams): Reply {
     // The client first, so a wrong secret never burns a good code.
     if (!clientAuthenticated(req, params, profile.clientAuthentication, client)) return fail('token', 401, 'invalid_client');
     const grantType = params.get('grant_type') ?? (profile.minimalCodeExchange ? 'authorization_code' : null);
+    const asked = askedLifetimes(params);
+    if (typeof asked === 'string') return fail('token', 400, 'invalid_request', asked, grantType ?? undefined);
     if (grantType === 'authorization_code') {
       const code = params.get('code');
       if (!code) return fail('token', 400, 'invalid_request', 'code is required', grantType);
-      return tokenReply(store.exchangeCode(code, params.get('redirect_uri'), params.get('code_verifier')), grantType);
+      return tokenReply(store.exchangeCode(code, params.get('redirect_uri'), params.get('code_verifier'), asked), grantType);
     }
     if (grantType === 'refresh_token' && profile.refreshTokens) {
       const refreshToken = params.get('refresh_token');
-      return refreshToken ? tokenReply(store.refresh(refreshToken), grantType) : fail('token', 400, 'invalid_request', 'refresh_token is required', grantType);
+      return refreshToken ? tokenReply(store.refresh(refreshToken, asked), grantType) : fail('token', 400, 'invalid_request', 'refresh_token is required', grantType);
     }
     return fail('token', 400, 'unsupported_grant_type', undefined, grantType ?? undefined);
   }
@@ -191,7 +217,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
     }
     const value = bearerToken(req) ?? form?.get('access_token');
     const outcome = value ? store.revoke(value, true) : 'unknown';
-    if (outcome === 'revoked') return json(200, revocation.answer ?? {});
+    if (outcome === 'revoked') return revocation.noContent ? { status: 204, headers: {}, body: '' } : json(200, revocation.answer ?? {});
     const status = outcome === 'unknown' ? 401 : (revocation.alreadyRevoked ?? 400);
     return status === 401 ? fail('revoke', 401, 'invalid_token') : fail('revoke', 400, 'invalid_request', 'The token is already revoked');
   }
@@ -211,7 +237,7 @@ export async function startOAuthSandbox(profile: SandboxProfile, client: Sandbox
       : path === profile.identity.path ? 'identity'
       : null;
     if (endpoint === null) return fail('other', 404, 'not_found');
-    const expected = endpoint === 'identity' ? profile.identity.method : 'POST';
+    const expected = endpoint === 'identity' ? profile.identity.method : endpoint === 'revoke' ? (profile.revocation?.method ?? 'POST') : 'POST';
     if (req.method !== expected) {
       const refused = fail(endpoint === 'decision' ? 'other' : endpoint, 405, 'method_not_allowed');
       return { ...refused, status: 405, headers: { ...refused.headers, allow: expected } };

@@ -6,7 +6,21 @@
 import type { ClientAuthentication } from '../connectors/types.js';
 
 /** The standard token answer (RFC 6749 §5.1) before a profile's `tokenAnswer` reshapes it. */
-export type TokenAnswer = { access_token: string; token_type: 'Bearer'; expires_in?: number; refresh_token?: string; scope?: string };
+export type TokenAnswer = {
+  access_token: string;
+  token_type: 'Bearer';
+  expires_in?: number;
+  refresh_token?: string;
+  /** Only with `refreshTokenTtlSeconds` or `requestedLifetimes` (Zendesk). */
+  refresh_token_expires_in?: number;
+  scope?: string;
+};
+
+/** Lifetimes a token request asked for (`requestedLifetimes`), in seconds. */
+export interface RequestedLifetimes {
+  readonly access?: number;
+  readonly refresh?: number;
+}
 
 /** An error the sandbox answers; `error` is an RFC 6749 §5.2 code or `not_found`, `server_error`, `sandbox_fault`. */
 export interface SandboxError {
@@ -41,6 +55,17 @@ export interface SandboxProfile {
   readonly codeEncoding?: 'base64url' | 'base64';
   /** `expires_in` of access tokens; absent: they never expire. */
   readonly accessTokenTtlSeconds?: number;
+  /** Lifetime of refresh tokens, answered as `refresh_token_expires_in`; absent: they never expire. */
+  readonly refreshTokenTtlSeconds?: number;
+  /**
+   * The token endpoint takes `expires_in` and `refresh_token_expires_in` (seconds) in the request
+   * and applies them, each within its [min, max]; a value outside, or not a whole number, is
+   * refused with 400 `invalid_request` (Zendesk).
+   */
+  readonly requestedLifetimes?: {
+    readonly access: readonly [number, number];
+    readonly refresh: readonly [number, number];
+  };
   /**
    * Issue refresh tokens; with `rotate`, a refresh replaces the refresh token and the old one fails.
    * Without rotation a refresh answer carries no refresh token, unless `echo` repeats the same one
@@ -54,6 +79,10 @@ export interface SandboxProfile {
      * and only on the user's first consent to the client unless it also said `prompt=consent`.
      */
     readonly offlineConsent?: boolean;
+    /** A refresh token only for an access token that expires (Zendesk's older clients get neither without `expires_in`). */
+    readonly onlyWithExpiry?: boolean;
+    /** A refresh also ends the grant's earlier access tokens (Zendesk deletes the previous access and refresh tokens). */
+    readonly endsPreviousAccess?: boolean;
   };
   /** Echo the granted scopes in the token answer (space-separated, RFC 6749 §5.1). */
   readonly answerScope?: boolean;
@@ -91,6 +120,10 @@ export interface SandboxProfile {
     /** The JSON body of a successful `bearer` revocation (default `{}`; Slack's `{ok: true, revoked: true}`). */
     readonly answer?: unknown;
     readonly endsGrant?: boolean;
+    /** The method of a `bearer` revocation (default POST; Zendesk's `DELETE .../tokens/current.json`). */
+    readonly method?: 'POST' | 'DELETE';
+    /** A successful `bearer` revocation answers 204 with no body (Zendesk) instead of 200 and `answer`. */
+    readonly noContent?: boolean;
   };
   /**
    * The consent page lets the user untick requested scopes (Google's granular consent): each

@@ -10,6 +10,7 @@ const connectorRouters = {
   jira: connectorRouter('jira'),
   hubspot: connectorRouter('hubspot'),
   asana: connectorRouter('asana'),
+  zendesk: connectorRouter('zendesk'),
   slack: connectorRouter('slack'),
   notion: connectorRouter('notion'),
   github: connectorRouter('github'),
