@@ -54,6 +54,10 @@ const CONNECTORS: Record<
     profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
   },
+  confluence: {
+    profile: async () => (await import('../connectors/confluence/sandbox-profile.js')).confluenceSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
+  },
   hubspot: {
     profile: async () => (await import('../connectors/hubspot/sandbox-profile.js')).hubspotSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.hubspot.com=${url},https://api.hubapi.com=${url}`],
