@@ -16,6 +16,7 @@ const connectorRouters = {
   google_drive: connectorRouter('google_drive'),
   google_email: connectorRouter('google_email'),
   confluence: connectorRouter('confluence'),
+  gong: connectorRouter('gong'),
 };
 
 export const appRouter = router({
