@@ -89,11 +89,12 @@ export const gong = defineConnector({
     docsUrl: DOCS,
     sandbox: async (client) => {
       // Imported lazily so production never loads the sandbox.
-      const [{ startOAuthSandbox }, { gongSandboxProfile }] = await Promise.all([
+      const [{ startOAuthSandbox }, { gongSandboxProfile, GONG_SANDBOX_API_BASE }] = await Promise.all([
         import('../../sandbox/oauth-sandbox.js'),
         import('./sandbox-profile.js'),
       ]);
-      return startOAuthSandbox(gongSandboxProfile(), client);
+      // Identity goes to the API base the token answer names: the sandbox answers there too.
+      return Object.assign(await startOAuthSandbox(gongSandboxProfile(), client), { standsInFor: [GONG_SANDBOX_API_BASE] });
     },
   },
 });

@@ -163,6 +163,15 @@ describe('Gong: connect', () => {
     expect(await caller.gong.status()).toMatchObject({ state: 'connected', workspace: { id: 'eu-70070.api.gong.io' }, learned: [{ name: 'apiBaseUrl', value: eu }] });
   });
 
+  it('as `npm start` runs it (the sandbox hook, no client id): identity reaches the sandbox at the learned base', async () => {
+    const base = testServices(db.orm, logs.logger, { OAUTH_HTTP_TIMEOUT_MS: '3000' });
+    const oauth = new Map(base.oauth);
+    oauth.set('gong', resolveOAuthConfig(definition, base.env, { client: CLIENT, server: sandbox }));
+    const { caller } = await connectedAdmin({ ...base, oauth });
+    expect(await caller.gong.status()).toMatchObject({ state: 'connected', sandbox: true, workspace: { id: HOST }, learned: [{ name: 'apiBaseUrl', value: API_BASE }] });
+    expect(live('access')[0]).toMatchObject({ identityCalls: 1 });
+  });
+
   it.each([
     ['plain http', 'http://us-60061.api.gong.io'],
     ['another domain', 'https://us-60061.api.gong.io.evil.example'],
