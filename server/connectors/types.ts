@@ -79,6 +79,12 @@ export interface ProviderSandbox {
   readonly apiUrl: string;
   /** The app credentials beyond client id and secret that the stand-in issued (see `OAuthSpec.appCredentials`). */
   readonly app?: { readonly privateKey: string; readonly slug?: string; readonly appId?: string };
+  /**
+   * Other https origins the stand-in answers for, beyond the spec's endpoints: a per-customer
+   * API host the token answer names (Gong's `api_base_url_for_customer`). Hooks' calls to them
+   * reach the stand-in, as PROVIDER_ORIGIN_OVERRIDES would send them.
+   */
+  readonly standsInFor?: readonly string[];
   close(): Promise<void>;
 }
 

@@ -98,10 +98,12 @@ export function resolveOAuthConfig(
   // Validated at start (server/env.ts): letters, digits and hyphens only.
   const authorizeEndpoint = oauth.endpoints.authorize.replace(APP_SLUG, `/${encodeURIComponent(appSlug ?? 'app')}/`);
 
-  const overrides = parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES'));
   // The sandbox stands in for every host the provider uses (authorization server and API
-  // alike): each endpoint keeps its path on the sandbox's origin.
+  // alike): each endpoint keeps its path on the sandbox's origin, and so do the hooks' calls to
+  // the origins it names (a per-customer API host learned from the token answer).
   const sandboxOrigin = sandbox ? new URL(sandbox.server.apiUrl).origin : null;
+  const overrides = new Map(parseOriginOverrides(read(env, 'PROVIDER_ORIGIN_OVERRIDES')));
+  for (const origin of sandbox?.server.standsInFor ?? []) overrides.set(new URL(origin).origin, sandboxOrigin!);
   const onSandbox = (url: string) => (sandboxOrigin ? `${sandboxOrigin}${url.slice(new URL(url).origin.length)}` : url);
   const apiOverride = sandbox ? undefined : read(env, oauth.envOverrides?.api);
   const authorizeOverride = sandbox ? undefined : read(env, oauth.envOverrides?.authorize);

@@ -54,6 +54,15 @@ const CONNECTORS: Record<
     profile: async () => (await import('../connectors/jira/sandbox-profile.js')).jiraSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
   },
+  confluence: {
+    profile: async () => (await import('../connectors/confluence/sandbox-profile.js')).confluenceSandboxProfile,
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://auth.atlassian.com=${url},https://api.atlassian.com=${url}`],
+  },
+  gong: {
+    profile: async () => (await import('../connectors/gong/sandbox-profile.js')).gongSandboxProfile(),
+    // Identity is asked at the customer's API base from the token answer: point it here too.
+    env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.gong.io=${url},https://us-60061.api.gong.io=${url}`],
+  },
   hubspot: {
     profile: async () => (await import('../connectors/hubspot/sandbox-profile.js')).hubspotSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://app.hubspot.com=${url},https://api.hubapi.com=${url}`],

@@ -16,6 +16,8 @@ const connectorRouters = {
   github: connectorRouter('github'),
   google_drive: connectorRouter('google_drive'),
   google_email: connectorRouter('google_email'),
+  confluence: connectorRouter('confluence'),
+  gong: connectorRouter('gong'),
 };
 
 export const appRouter = router({
