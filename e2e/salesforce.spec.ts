@@ -36,7 +36,7 @@ async function approveAndReturn(page: Page) {
   await page.getByRole('button', { name: 'Connect Salesforce', exact: true }).click();
   await expect(page).toHaveURL(/\/services\/oauth2\/authorize\?/);
   const consent = new URL(page.url());
-  expect(consent.searchParams.get('scope')).toBe('api refresh_token openid');
+  expect(consent.searchParams.get('scope')).toBe('api refresh_token id');
   expect(consent.searchParams.get('code_challenge_method')).toBe('S256');
   await page.getByRole('button', { name: 'Approve', exact: true }).click();
   await expect(page).toHaveURL(PAGE);
@@ -78,7 +78,7 @@ for (const javaScriptEnabled of [true, false]) {
         values: {
           SALESFORCE_INSTANCE_URL: INSTANCE,
           SALESFORCE_LOGIN: 'sandbox',
-          SALESFORCE_SCOPES: 'api refresh_token openid',
+          SALESFORCE_SCOPES: 'api refresh_token id',
           SALESFORCE_TOKEN_TYPE: 'Bearer',
         },
         secrets: ['SALESFORCE_ACCESS_TOKEN', 'SALESFORCE_REFRESH_TOKEN'],

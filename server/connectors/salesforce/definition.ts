@@ -125,7 +125,7 @@ export const salesforce = defineConnector({
   category: 'crm',
   accessItems: [
     'Read your user name and your org id',
-    'Use the Salesforce APIs as you (the records your profile can read: accounts, contacts, opportunities)',
+    'Use the Salesforce APIs as you: accounts, contacts, opportunities and whatever else your profile allows (Salesforce has no read-only scope; connect as a read-only user to limit it)',
     'Stay connected when you are away (a refresh token)',
   ],
   availability: 'available',
@@ -176,11 +176,14 @@ export const salesforce = defineConnector({
     },
     // WEB_SERVER_FLOW: the token answer's `instance_url` is where the org's APIs are.
     apiBase: 'https://{instanceHost}.salesforce.com',
-    // WEB_SERVER_FLOW, `scope`: space separated. `api` (REST and SOAP APIs), `refresh_token`
-    // (a refresh token; also called offline access), `openid` (the UserInfo endpoint).
-    scopes: ['api', 'refresh_token', 'openid'],
+    // WEB_SERVER_FLOW, `scope`: space separated. `api` (REST and Bulk APIs as the user; Salesforce
+    // has no read-only scope: the user's profile decides), `refresh_token` (a refresh token; also
+    // `offline_access`), `id` (the identity service, UserInfo included). Not `openid`: it adds an
+    // ID token Plugboard does not need.
+    // https://help.salesforce.com/apex/HTViewHelpDoc?id=xcloud.remoteaccess_oauth_tokens_scopes.htm
+    scopes: ['api', 'refresh_token', 'id'],
     scopeSeparator: ' ',
-    scopeLabels: { api: 'Use the Salesforce APIs as you', refresh_token: 'Stay connected (refresh token)', openid: 'Read your user name and org id' },
+    scopeLabels: { api: 'Use the Salesforce APIs as you', refresh_token: 'Stay connected (refresh token)', id: 'Read your user name and org id' },
     // WEB_SERVER_FLOW: `prompt=login consent` makes a reconnect ask which user and org again
     // instead of silently reusing the browser's Salesforce session.
     authorizeParams: { prompt: 'login consent' },

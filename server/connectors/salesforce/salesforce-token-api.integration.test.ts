@@ -66,7 +66,7 @@ describe('Salesforce through the token API', () => {
       accessToken: sandbox.tokens().find((t) => t.kind === 'access')?.token,
       tokenType: 'Bearer',
       expiresAt: null,
-      scopes: ['api', 'refresh_token', 'openid'],
+      scopes: ['api', 'refresh_token', 'id'],
       account: { id: ORG.id, name: `${ORG.id} — ${USER.username}` },
       settings: { login: 'production', instanceUrl: INSTANCE },
     });

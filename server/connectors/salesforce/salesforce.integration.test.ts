@@ -172,7 +172,7 @@ describe('Salesforce: where the admin logs in', () => {
       response_type: 'code',
       client_id: CLIENT.clientId,
       redirect_uri: REDIRECT_URI,
-      scope: 'api refresh_token openid',
+      scope: 'api refresh_token id',
       prompt: 'login consent',
       code_challenge_method: 'S256',
     });
@@ -191,7 +191,7 @@ describe('Salesforce: where the admin logs in', () => {
     expect(stored).toEqual({
       SALESFORCE_INSTANCE_URL: INSTANCES.production,
       SALESFORCE_LOGIN: 'production',
-      SALESFORCE_SCOPES: 'api refresh_token openid',
+      SALESFORCE_SCOPES: 'api refresh_token id',
       SALESFORCE_TOKEN_TYPE: 'Bearer',
     });
     // The tokens are in the secret store (never among the plain values), and no expiry was invented.
