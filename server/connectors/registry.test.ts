@@ -31,7 +31,7 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'jira', 'confluence', 'gong', 'zendesk', 'asana']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'salesforce', 'jira', 'confluence', 'gong', 'zendesk', 'asana']);
     for (const c of available) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
@@ -81,6 +81,15 @@ describe('connector registry', () => {
     expect(() => normalize({ token_type: 'Bearer' })).toThrow();
   });
 
+  /** Per connector, per enum option: the other settings that option needs. */
+  const SETTING_EXAMPLES: Record<string, Record<string, Record<string, string>>> = {
+    salesforce: { my_domain: { myDomain: 'acme--uat' } },
+  };
+  /** Per connector: values its token answer teaches, which its templates may use. */
+  const LEARNED_EXAMPLES: Record<string, Record<string, string>> = {
+    salesforce: { instanceUrl: 'https://acme.my.salesforce.com' },
+  };
+
   it.each(all.filter((c) => c.oauth).map((c) => [c.id, c] as const))(
     '%s: endpoint templates use declared settings only, in the host, before a fixed domain',
     (_id, c) => {
@@ -105,14 +114,20 @@ describe('connector registry', () => {
       // Whatever valid settings a connection has, every placeholder gets a value: try each
       // option of every enum field, and the defaults (a required setting, such as a subdomain,
       // gets a plain sample value).
+      // An option that needs another field too (Salesforce's my_domain and its name) is tried
+      // with the example values below. Values learned from the token answer (an API base on the
+      // org's instance) are part of a connection's settings once it is made.
+      const extra = SETTING_EXAMPLES[c.id] ?? {};
+      const learned = LEARNED_EXAMPLES[c.id] ?? {};
+      for (const [name, value] of Object.entries(learned)) expect(oauth.learned?.[name]?.schema.safeParse(value).success, name).toBe(true);
       const required = Object.fromEntries(Object.keys(c.settings.fields).map((name) => [name, 'example']));
       const samples: Record<string, string>[] = [defaultConnectionSettings(c) ?? required];
       for (const [name, field] of Object.entries(c.settings.fields)) {
-        for (const option of field.options ?? []) samples.push({ ...samples[0], [name]: option.value });
+        for (const option of field.options ?? []) samples.push({ ...samples[0], [name]: option.value, ...(extra[option.value] ?? {}) });
       }
       for (const settings of samples) {
         expect(c.settings.schema.safeParse(settings).success, JSON.stringify(settings)).toBe(true);
-        const values = templateValues(c, settings);
+        const values = templateValues(c, { ...settings, ...learned });
         for (const name of used) expect(Object.keys(values), `${c.id}: {${name}} is not a declared setting or template value`).toContain(name);
       }
     },

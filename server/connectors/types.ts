@@ -125,6 +125,8 @@ export interface ConnectionSettingField<Key extends string> {
   readonly help?: string;
   /** The allowed values, when the schema is an enum: the form shows a choice instead of a text box. */
   readonly options?: readonly { readonly value: string; readonly label: string }[];
+  /** The form may leave it empty (the schema decides when it is needed: Salesforce's My Domain name). Default false. */
+  readonly optional?: boolean;
 }
 
 /**

@@ -46,6 +46,16 @@ const CONNECTORS: Record<
       }),
     env: (url, oauthUrl) => [`INTERCOM_OAUTH_URL=${oauthUrl}`, `INTERCOM_API_URL=${url}`],
   },
+  salesforce: {
+    profile: async (args) =>
+      (await import('../connectors/salesforce/sandbox-profile.js')).salesforceSandboxProfile({
+        rotateRefreshTokens: args['token-rotation'] ?? false,
+      }),
+    // Every login host and the sandbox's instance lead to the one sandbox.
+    env: (url) => [
+      `PROVIDER_ORIGIN_OVERRIDES=${['https://login.salesforce.com', 'https://test.salesforce.com', 'https://sandbox-org.my.salesforce.com'].map((o) => `${o}=${url}`).join(',')}`,
+    ],
+  },
   linear: {
     profile: async () => (await import('../connectors/linear/sandbox-profile.js')).linearSandboxProfile,
     env: (url) => [`PROVIDER_ORIGIN_OVERRIDES=https://linear.app=${url},https://api.linear.app=${url}`],
@@ -115,7 +125,7 @@ const CONNECTORS: Record<
 
 const USAGE = `Usage: tsx server/sandbox/cli.ts --connector ${Object.keys(CONNECTORS).join('|')} --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)
-         [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens)
+         [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens; Salesforce: refresh token rotation)
          [--redirect-uri URL]   (GitHub: the app's callback, default http://localhost:3000/integrations/github/callback)`;
 
 async function main(argv: string[]): Promise<void> {

@@ -6,6 +6,7 @@ import { connectorRouter } from './routers/connector.js';
 /** One entry per OAuth connector: its procedures come from the generic connector router. */
 const connectorRouters = {
   intercom: connectorRouter('intercom'),
+  salesforce: connectorRouter('salesforce'),
   linear: connectorRouter('linear'),
   jira: connectorRouter('jira'),
   hubspot: connectorRouter('hubspot'),

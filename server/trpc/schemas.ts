@@ -62,6 +62,8 @@ export const connectionSettingOutput = z.object({
   label: z.string(),
   help: z.string().nullable(),
   options: z.array(z.object({ value: z.string(), label: z.string() })).nullable(),
+  /** False when the form may leave the field empty. */
+  required: z.boolean(),
   /** The stored value of the live connection, or null. */
   value: z.string().nullable(),
 });

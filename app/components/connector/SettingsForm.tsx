@@ -36,7 +36,7 @@ export function SettingsForm({
           help: setting.help ?? undefined,
           errors,
           defaultValue: value,
-          required: true,
+          required: setting.required,
         };
         return setting.options ? (
           <SelectField key={setting.name} {...common}>

@@ -143,6 +143,7 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
       label: f.label,
       help: f.help ?? null,
       options: f.options ? [...f.options] : null,
+      required: !f.optional,
       value: stored?.[name] ?? null,
     })),
   };
