@@ -37,7 +37,9 @@ export interface GatherSandbox extends ProviderSandbox {
   reset(): void;
 }
 
-export async function startGatherSandbox(options: { port?: number } = {}): Promise<GatherSandbox> {
+export async function startGatherSandbox(
+  options: { port?: number; host?: string; onRequest?: (r: GatherSandboxRequest & { method: string }) => void } = {},
+): Promise<GatherSandbox> {
   const keys = new Set<string>();
   const log: GatherSandboxRequest[] = [];
   const shutdown = new AbortController();
@@ -70,6 +72,7 @@ export async function startGatherSandbox(options: { port?: number } = {}): Promi
     log.push(record);
     res.on('finish', () => {
       record.status = res.statusCode;
+      options.onRequest?.({ ...record, method: req.method ?? 'GET' });
     });
     route(req, record).then((reply) => res.writeHead(reply.status, reply.headers).end(reply.body), () => res.destroy());
   });
@@ -79,9 +82,9 @@ export async function startGatherSandbox(options: { port?: number } = {}): Promi
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `http://${options.host ?? '127.0.0.1'}:${(server.address() as AddressInfo).port}`;
   let closing: Promise<void> | null = null;
   return {
     url,
