@@ -12,7 +12,7 @@ import { primaryActionFor, type ConnectorActionData } from '~/components/connect
 import { Alert } from '~/components/ui/alert';
 import { Button } from '~/components/ui/button';
 import type { LiveState } from '~/components/connector/LiveConnection';
-import { checkResultText, disconnectedText } from '~/lib/connector-messages';
+import { checkResultText, connectedText, disconnectedText } from '~/lib/connector-messages';
 import { redirectWithFlash } from '~/lib/flash.server';
 import { readForm } from '~/lib/form';
 import { callOrThrow, connectorCaller, getCaller, requireSession, toFailure } from '~/lib/trpc.server';
@@ -61,6 +61,19 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       const { authorizeUrl } = await procedures.connect(Object.keys(settings).length ? { settings } : undefined);
       // A plain 302 to the provider: works with and without JavaScript.
       return redirect(authorizeUrl);
+    }
+    if (intent === 'connect_key') {
+      // An API-key connector: the key goes to the check and the secret store only; the other
+      // fields are connection settings. The key is never put in `submitted` (never echoed).
+      const settings: Record<string, string> = {};
+      for (const [name, value] of form.entries()) {
+        if (name !== 'intent' && name !== 'apiKey' && typeof value === 'string') settings[name] = value;
+      }
+      submitted = settings;
+      const key = form.get('apiKey');
+      await procedures.connectWithKey({ apiKey: typeof key === 'string' ? key : '', settings });
+      const { name } = await getCaller(context).catalog.get({ id });
+      return redirectWithFlash(request, `/integrations/${id}`, { tone: 'success', text: connectedText(name) });
     }
     if (intent === 'disconnect') {
       await procedures.disconnect();
@@ -176,7 +189,8 @@ export default function ConnectorRoute() {
                 settings={status.settings}
                 actionData={actionData}
                 busy={busy}
-                submitLabel={primary === 'disconnect' ? `Reconnect ${connector.name}` : undefined}
+                apiKey={status.apiKey}
+                submitLabel={primary === 'disconnect' ? (status.apiKey ? `Replace ${connector.name} key` : `Reconnect ${connector.name}`) : undefined}
               />
               {status.connected ? (
                 <Form method="post" onSubmit={onCheck}>

@@ -17,7 +17,10 @@ export interface StorageKeys {
 
 /** The keys a connector's definition stores its live grant under (`INTERCOM_ACCESS_TOKEN`, ...). */
 export function storageKeys(connector: GrantScope['connector']): StorageKeys {
-  const storage = getConnector(connector).oauth?.storage;
+  const definition = getConnector(connector);
+  // An API-key connector's key is kept like an access token (docs/decisions/019-api-key-mode.md).
+  const apiKey = definition.apiKey?.storage;
+  const storage = definition.oauth?.storage ?? (apiKey ? { accessToken: apiKey.apiKey, tokenType: apiKey.tokenType } : undefined);
   if (!storage) throw new Error(`Connector ${connector} stores no tokens`);
   const settings = settingKeys(getConnector(connector)) as StorageKeys['settings'];
   return { ...(storage as Omit<StorageKeys, 'settings'>), settings };

@@ -3,6 +3,7 @@
  * definition fails here, not in front of an admin.
  */
 import { describe, expect, it } from 'vitest';
+import { apiKeyConnectors } from '../apikey/config.js';
 import { oauthConnectors } from '../oauth/config.js';
 import { placeholders, templateShape } from '../oauth/templates.js';
 import { defaultConnectionSettings, templateValues } from './settings.js';
@@ -31,8 +32,8 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'salesforce', 'jira', 'confluence', 'gong', 'zendesk', 'asana']);
-    for (const c of available) {
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'salesforce', 'jira', 'confluence', 'gong', 'gather', 'zendesk', 'asana']);
+    for (const c of available.filter((a) => !a.apiKey)) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();
       if (!oauth) continue;
@@ -51,7 +52,22 @@ describe('connector registry', () => {
         expect(Object.keys(c.settings?.fields ?? {}), `${c.id}: ${name} is both asked and learned`).not.toContain(name);
       }
     }
-    expect(oauthConnectors.map((c) => c.id)).toEqual(available.map((c) => c.id));
+    expect(oauthConnectors.map((c) => c.id)).toEqual(available.filter((c) => !c.apiKey).map((c) => c.id));
+  });
+
+  it('API-key connectors keep the key in the secret backend and ask for nothing sensitive beside it', () => {
+    const keyed = all.filter((c) => c.apiKey);
+    expect(keyed.map((c) => c.id)).toEqual(['gather']);
+    for (const c of keyed) {
+      const spec = c.apiKey!;
+      expect(c.oauth, `${c.id}: one mode only`).toBeUndefined();
+      expect(new URL(spec.apiBase).protocol).toBe('https:');
+      expect(c.keys[spec.storage.apiKey]?.sensitive, 'the API key must be sensitive').toBe(true);
+      expect(c.keys[spec.storage.tokenType]?.sensitive).toBe(false);
+      for (const field of Object.values(c.settings?.fields ?? {})) expect(c.keys[field.key]?.sensitive).toBe(false);
+      expect(spec.field.maxLength).toBeGreaterThan(0);
+    }
+    expect(apiKeyConnectors.map((c) => c.id)).toEqual(keyed.map((c) => c.id));
   });
 
   it('every connector has a catalog category, and connectors without an icon have monograms no other shares', () => {
@@ -65,7 +81,7 @@ describe('connector registry', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const k of configKeys) expect(k.key).toMatch(/^[A-Z][A-Z0-9_]*$/);
     // The secrets are exactly the tokens the definitions store; everything else is a plain value.
-    const tokens = all.flatMap((c) => [c.oauth?.storage.accessToken, c.oauth?.storage.refreshToken]).filter(Boolean);
+    const tokens = all.flatMap((c) => [c.oauth?.storage.accessToken, c.oauth?.storage.refreshToken, c.apiKey?.storage.apiKey]).filter(Boolean);
     expect([...sensitiveKeys].sort()).toEqual([...tokens].sort());
     expect(sensitiveKeys).toEqual(expect.arrayContaining(['INTERCOM_ACCESS_TOKEN', 'LINEAR_ACCESS_TOKEN', 'LINEAR_REFRESH_TOKEN']));
     expect(nonSensitiveKeys).toEqual(expect.arrayContaining(['INTERCOM_TOKEN_TYPE', 'INTERCOM_REGION', 'LINEAR_EXPIRES_AT', 'JIRA_CLOUD_ID']));

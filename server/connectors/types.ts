@@ -286,6 +286,32 @@ export interface OAuthSpec<Key extends string> {
   readonly removedAtProvider?: { readonly text: string; readonly urlFrom?: string };
 }
 
+/**
+ * A connector without OAuth: the admin pastes an API key, which one call to the provider checks
+ * before it is stored (docs/decisions/019-api-key-mode.md). The key is kept like an access token
+ * (a sensitive key, a grant in the ledger); the values asked with it are the connector's
+ * `settings` (non-sensitive). `check` is also the scheduled verification: it throws a
+ * ProviderError (401/403 means the key no longer works) and answers the account.
+ */
+export interface ApiKeySpec<Key extends string> {
+  /** Base of the provider's API (absolute https URL), given to `check` as `apiUrl`. */
+  readonly apiBase: string;
+  /** The key field as the form shows it. */
+  readonly field: { readonly label: string; readonly help?: string; readonly maxLength: number };
+  /** Where the key and its kind are stored: the key must be a sensitive key. */
+  readonly storage: { readonly apiKey: Key; readonly tokenType: Key };
+  /** What the token API reports as the token type (the header the key goes in, e.g. `apiKey`). */
+  readonly tokenType: string;
+  /** One call that proves the key works for the settings given, and names the account. */
+  readonly check: (ctx: ProviderCallContext) => Promise<ExternalAccount>;
+  /** Provider documentation for the key, cited in the UI for admins. */
+  readonly docsUrl?: string;
+  /** The provider offers no revocation: what the page says to do there after Disconnect. */
+  readonly removedAtProvider: { readonly text: string; readonly url?: string };
+  /** A local stand-in for the provider's API, started outside production when no override is set. */
+  readonly sandbox?: () => Promise<ProviderSandbox>;
+}
+
 export interface ConnectorDefinition<
   Id extends string = string,
   Keys extends Readonly<Record<string, ConnectorKeySpec>> = Readonly<Record<string, ConnectorKeySpec>>,
@@ -305,6 +331,8 @@ export interface ConnectorDefinition<
   readonly keys: Keys;
   /** Present on available connectors. Its storage keys are checked in defineConnector. */
   readonly oauth?: OAuthSpec<string>;
+  /** Instead of `oauth`: the admin pastes an API key (ApiKeySpec). */
+  readonly apiKey?: ApiKeySpec<string>;
   /** Per-connection settings that fill the OAuth spec's templates. */
   readonly settings?: ConnectionSettingsSpec<string>;
 }
@@ -319,6 +347,7 @@ export function defineConnector<
 >(
   definition: ConnectorDefinition<Id, Keys> & {
     readonly oauth?: OAuthSpec<Extract<keyof Keys, string>>;
+    readonly apiKey?: ApiKeySpec<Extract<keyof Keys, string>>;
     readonly settings?: ConnectionSettingsSpec<Extract<keyof Keys, string>>;
   },
 ): ConnectorDefinition<Id, Keys> {

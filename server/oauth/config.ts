@@ -1,3 +1,4 @@
+import { apiKeyConnectors, resolveApiKeyConfig } from '../apikey/config.js';
 import { clientCredentials, clientEnvNames } from '../connectors/client-env.js';
 import { connectors, getConnector, type ConnectorId } from '../connectors/registry.js';
 import type { ConnectorDefinition, OAuthSpec, ProviderSandbox } from '../connectors/types.js';
@@ -218,6 +219,16 @@ export async function resolveOAuthConfigs(
     } else {
       configs.set(definition.id as ConnectorId, resolveOAuthConfig(definition, env));
     }
+  }
+  // API-key connectors (docs/decisions/019-api-key-mode.md): the same lifecycle, their own stand-in.
+  for (const definition of apiKeyConnectors) {
+    const useSandbox = options.sandboxes && env.NODE_ENV !== 'production' && env.OAUTH_SANDBOX !== 'off' && !overrides.size;
+    const server = useSandbox ? await definition.apiKey.sandbox?.() : undefined;
+    if (server) {
+      running.push(server);
+      logger.info({ connector: definition.id, url: server.apiUrl }, 'sandbox provider started');
+    }
+    configs.set(definition.id as ConnectorId, resolveApiKeyConfig(definition, env, server));
   }
   return {
     configs,

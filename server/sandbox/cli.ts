@@ -121,12 +121,28 @@ const CONNECTORS: Record<
     profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Gmail', { asGoogle: true }),
     env: (url) => [googleOverrides(url)],
   },
+  // No OAuth (an API key): the client id and secret are ignored; paste the printed key and space id.
+  gather: {
+    start: async (_client, _args, listen) => {
+      const gather = await import('../connectors/gather/sandbox.js');
+      const running = await gather.startGatherSandbox({
+        port: listen.port,
+        host: listen.host,
+        onRequest: (r) => process.stdout.write(`${new Date().toISOString()} ${r.method} ${r.path} ${r.status ?? '-'}\n`),
+      });
+      return {
+        running,
+        env: [`PROVIDER_ORIGIN_OVERRIDES=https://api.gather.town=${running.url}`, `(API key: ${gather.GATHER_SANDBOX_KEY}, space id: ${gather.GATHER_SANDBOX_SPACE})`],
+      };
+    },
+  },
 };
 
 const USAGE = `Usage: tsx server/sandbox/cli.ts --connector ${Object.keys(CONNECTORS).join('|')} --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)
          [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens; Salesforce: refresh token rotation)
-         [--redirect-uri URL]   (GitHub: the app's callback, default http://localhost:3000/integrations/github/callback)`;
+         [--redirect-uri URL]   (GitHub: the app's callback, default http://localhost:3000/integrations/github/callback)
+         (Gather: an API key, no OAuth: any client id and secret; it prints the key and space id to paste)`;
 
 async function main(argv: string[]): Promise<void> {
   let values;

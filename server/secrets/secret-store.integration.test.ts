@@ -174,6 +174,9 @@ describe('SecretStore routing', () => {
       | 'GOOGLE_EMAIL_REFRESH_TOKEN'
       | 'GOOGLE_EMAIL_TOKEN_TYPE'
       | 'GOOGLE_EMAIL_EXPIRES_AT'
+      | 'GATHER_API_KEY'
+      | 'GATHER_TOKEN_TYPE'
+      | 'GATHER_SPACE_ID'
       | 'GOOGLE_EMAIL_SCOPES'
     >();
     const secret = await store.get(tenantId, 'INTERCOM_ACCESS_TOKEN');

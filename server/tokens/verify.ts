@@ -6,7 +6,9 @@
  */
 import { ConnectorInstallation } from '../../db/entities/index.js';
 import type { ConnectionHealth } from '../../db/entities/connector-installation.js';
+import { apiKeyConnectionConfig } from '../apikey/config.js';
 import { storageKeys } from '../connections/keys.js';
+import { getConnector } from '../connectors/registry.js';
 import { withConnectionLock } from '../connections/lock.js';
 import type { GrantScope } from '../connections/grants.js';
 import type { Logger } from '../logger.js';
@@ -27,7 +29,10 @@ export async function verifyConnection(services: AppServices, scope: GrantScope,
 
   // The provider is called without the lock; the result is recorded under it, and only if the
   // token is still the one that was checked.
-  const config = connectionConfig(services, scope, grant.settings);
+  // An API-key connection has no client credentials to require (docs/decisions/019-api-key-mode.md).
+  const config = getConnector(scope.connector).apiKey
+    ? apiKeyConnectionConfig(services, scope.connector, grant.settings)
+    : connectionConfig(services, scope, grant.settings);
   const failure = await identifyAccounts(config, token, services.env.OAUTH_HTTP_TIMEOUT_MS).then(
     () => null,
     (error: unknown) => error,

@@ -19,6 +19,7 @@ const connectorRouters = {
   google_email: connectorRouter('google_email'),
   confluence: connectorRouter('confluence'),
   gong: connectorRouter('gong'),
+  gather: connectorRouter('gather'),
 };
 
 export const appRouter = router({

@@ -75,6 +75,23 @@ export const connectInput = z
   .strict()
   .optional();
 
+/**
+ * What `connectWithKey` takes (API-key connectors, docs/decisions/019-api-key-mode.md): the key
+ * and the connection settings. The key is never echoed back, in errors or anywhere else.
+ */
+export const apiKeyConnectInput = z
+  .object({
+    apiKey: z
+      .string()
+      .trim()
+      .min(1, 'Enter the API key.')
+      .max(1024, 'The API key is too long.')
+      .regex(/^[\x21-\x7e]+$/, 'An API key has letters, digits and punctuation only, no spaces.'),
+    settings: z.record(z.string().max(64), z.string().max(256)).optional(),
+  })
+  .strict();
+export type ApiKeyConnectInput = z.infer<typeof apiKeyConnectInput>;
+
 export const connectorStatusOutput = z.object({
   connector: z.string(),
   configured: z.boolean(),
@@ -119,6 +136,8 @@ export const connectorStatusOutput = z.object({
   removedAtProvider: z.object({ text: z.string(), url: z.url({ protocol: /^https$/ }).nullable() }).nullable(),
   /** What the provider told about the live connection (Salesforce's instance, Atlassian's site id). */
   learned: z.array(z.object({ name: z.string(), label: z.string(), value: z.string().nullable() })),
+  /** The connector connects with a pasted API key instead of OAuth: the key field as the form shows it. */
+  apiKey: z.object({ label: z.string(), help: z.string().nullable(), maxLength: z.number().int() }).nullable().optional(),
 });
 export type ConnectorStatus = z.infer<typeof connectorStatusOutput>;
 

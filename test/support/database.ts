@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, inject } from 'vitest';
 import { openOrm, type Orm } from '../../db/orm.js';
+import { apiKeyConnectors, resolveApiKeyConfig } from '../../server/apikey/config.js';
 import { parseEnv } from '../../server/env.js';
 import type { Logger } from '../../server/logger.js';
 import type { ConnectorId } from '../../server/connectors/registry.js';
@@ -74,7 +75,11 @@ export function testServices(
     logger,
     orm,
     secrets: new SecretStore(orm, secretBackend),
-    oauth: new Map(oauthConnectors.map((d) => [d.id as ConnectorId, resolveOAuthConfig(d, runtimeEnv)])),
+    oauth: new Map([
+      ...oauthConnectors.map((d) => [d.id as ConnectorId, resolveOAuthConfig(d, runtimeEnv)] as const),
+      // API-key connectors (docs/decisions/019-api-key-mode.md), reaching a stand-in through PROVIDER_ORIGIN_OVERRIDES.
+      ...apiKeyConnectors.map((d) => [d.id as ConnectorId, resolveApiKeyConfig(d, runtimeEnv)] as const),
+    ]),
   };
 }
 

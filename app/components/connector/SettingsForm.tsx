@@ -1,7 +1,7 @@
 import { Form } from '@remix-run/react';
 import { Field, SelectField } from '~/components/ui/field';
 import { Button } from '~/components/ui/button';
-import type { ConnectionSettingView } from '../../../server/trpc/schemas';
+import type { ConnectionSettingView, ConnectorStatus } from '../../../server/trpc/schemas';
 import type { ConnectorActionData } from './types';
 
 /** The id of the Connect form: the header's primary action submits it with `form=`. */
@@ -17,15 +17,18 @@ export function SettingsForm({
   actionData,
   busy,
   submitLabel,
+  apiKey,
 }: {
   settings: ConnectionSettingView[];
   actionData: ConnectorActionData | undefined;
   busy: boolean;
   submitLabel?: string;
+  /** An API-key connector (docs/decisions/019-api-key-mode.md): the form asks for the key too. */
+  apiKey?: ConnectorStatus['apiKey'];
 }) {
   return (
     <Form method="post" reloadDocument id={CONNECT_FORM_ID} className="flex flex-col gap-4">
-      <input type="hidden" name="intent" value="connect" />
+      <input type="hidden" name="intent" value={apiKey ? 'connect_key' : 'connect'} />
       {settings.map((setting) => {
         const errors = actionData?.fieldErrors?.[setting.name] ?? null;
         const value = actionData?.values?.[setting.name] ?? setting.value ?? undefined;
@@ -50,6 +53,21 @@ export function SettingsForm({
           <Field key={setting.name} type="text" autoComplete="off" spellCheck={false} {...common} />
         );
       })}
+      {apiKey ? (
+        // A password input, never prefilled: the key is not sent back to the page, even after an error.
+        <Field
+          id="api-key"
+          name="apiKey"
+          type="password"
+          label={apiKey.label}
+          help={apiKey.help ?? undefined}
+          errors={actionData?.fieldErrors?.apiKey ?? null}
+          autoComplete="off"
+          spellCheck={false}
+          maxLength={apiKey.maxLength}
+          required
+        />
+      ) : null}
       {submitLabel ? (
         <div>
           <Button type="submit" variant="secondary" disabled={busy}>

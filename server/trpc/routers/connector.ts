@@ -6,6 +6,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { ConnectorEvent, ConnectorInstallation } from '../../../db/entities/index.js';
+import { ApiKeyInputError, connectWithApiKey } from '../../apikey/connect.js';
 import { ConnectionBusyError } from '../../connections/lock.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
 import type { OAuthSpec } from '../../connectors/types.js';
@@ -22,6 +23,7 @@ import type { Context } from '../context.js';
 import { adminProcedure, protectedProcedure, router } from '../init.js';
 import {
   accountChoiceOutput,
+  apiKeyConnectInput,
   chooseInput,
   choiceInput,
   connectorEventOutput,
@@ -137,6 +139,7 @@ async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<C
     revocable: revocation === 'at_provider',
     revocation,
     removedAtProvider: removedAtProvider(config, stored),
+    apiKey: apiKeyField(connector),
     learned: learnedLabels(getConnector(connector)).map(({ name, label }) => ({ name, label, value: stored?.[name] ?? null })),
     settings: fields.map(([name, f]) => ({
       name,
@@ -164,6 +167,12 @@ export function missingScopes(spec: Pick<OAuthSpec<string>, 'scopes' | 'scopeLab
     .map((scope) => ({ scope, label: spec.scopeLabels?.[scope] ?? scope }));
 }
 
+/** The key field of an API-key connector (docs/decisions/019-api-key-mode.md), or null. */
+function apiKeyField(connector: ConnectorId): ConnectorStatus['apiKey'] {
+  const field = getConnector(connector).apiKey?.field;
+  return field ? { label: field.label, help: field.help ?? null, maxLength: field.maxLength } : null;
+}
+
 export function connectorRouter(connector: ConnectorId) {
   return router({
     /**
@@ -175,12 +184,31 @@ export function connectorRouter(connector: ConnectorId) {
       .input(connectInput)
       .output(z.object({ authorizeUrl: z.url() }))
       .mutation(async ({ ctx, input }) => {
+        if (getConnector(connector).apiKey) throw new TRPCError({ code: 'BAD_REQUEST', message: 'This connector connects with an API key.' });
         const parsed = parseConnectionSettings(getConnector(connector), input?.settings);
         if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid connection settings', cause: parsed.error });
         try {
           const config = configOf(ctx, connector);
           return { authorizeUrl: await beginAuthorization(ctx.em, config, ctx.session, ctx.services.env.SESSION_SECRET, parsed.settings) };
         } catch (error) {
+          throw toTRPCError(error);
+        }
+      }),
+
+    /**
+     * API-key connectors: checks the key with one provider call, then stores it as the
+     * connection's grant (a reconnect replaces the key). Field errors by field name.
+     */
+    connectWithKey: adminProcedure
+      .input(apiKeyConnectInput)
+      .output(flowResult)
+      .mutation(async ({ ctx, input }) => {
+        const log = ctx.services.logger.child({ requestId: ctx.requestId, connector, tenantId: ctx.tenantId });
+        try {
+          const { finishing } = await connectWithApiKey(ctx.services, ctx.session, connector, input, log);
+          return { success: true as const, redirectTo: null, finishing };
+        } catch (error) {
+          if (error instanceof ApiKeyInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid input', cause: error.zodError });
           throw toTRPCError(error);
         }
       }),
