@@ -78,12 +78,12 @@ describe('requests the API refuses', () => {
     }
   });
 
-  it('404 for an unknown or unavailable connector, an unknown tenant, and a connector not connected', async () => {
+  it('404 for an unknown connector (ids are exact), an unknown tenant, and a connector not connected', async () => {
     const { key } = await world.serviceKey();
     const tenant = await world.connectedTenant();
     const cases: [string, string, string][] = [
       [path('nope', tenant.slug), 'unknown_connector', 'No connector with this id is available.'],
-      [path('gong', tenant.slug), 'unknown_connector', 'No connector with this id is available.'],
+      [path('Linear', tenant.slug), 'unknown_connector', 'No connector with this id is available.'],
       [path('linear', 'no-such-tenant'), 'unknown_tenant', 'No tenant with this slug or id.'],
       [path('linear', '00000000-0000-4000-8000-000000000000'), 'unknown_tenant', 'No tenant with this slug or id.'],
       [path('intercom', tenant.slug), 'not_connected', 'The connector is not connected for this tenant.'],
