@@ -6,6 +6,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import OAuth from 'oauth-1.0a';
+import type { OAuthClientConfig } from '../oauth/config.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 
 export interface OAuth1Consumer {
@@ -103,4 +104,11 @@ export function verifySignature(
   const a = Buffer.from(expected);
   const b = Buffer.from(received);
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** A signer for a hook's calls with a grant's token credentials (ProviderCallContext.oauth1), or null outside the OAuth 1.0a mode. */
+export function grantSigner(config: OAuthClientConfig, token: SecretValue, tokenSecret: SecretValue): { authorization: (method: string, url: string) => string } | null {
+  if (!config.oauth1 || !config.clientId || !config.clientSecret) return null;
+  const consumer = { key: config.clientId, secret: config.clientSecret };
+  return { authorization: (method, url) => authorizationHeader(consumer, { method, url }, { key: token.reveal(), secret: tokenSecret }) };
 }
