@@ -31,7 +31,7 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'jira', 'asana']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'jira', 'trello', 'asana']);
     for (const c of available) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();

@@ -15,6 +15,7 @@ const connectorRouters = {
   github: connectorRouter('github'),
   google_drive: connectorRouter('google_drive'),
   google_email: connectorRouter('google_email'),
+  trello: connectorRouter('trello'),
 };
 
 export const appRouter = router({
