@@ -17,6 +17,7 @@ import { OAuthStateError } from '../../oauth/state.js';
 import { authorizationHeader } from '../../oauth1/signature.js';
 import { SecretValue } from '../../secrets/secret-value.js';
 import type { AppServices } from '../../services.js';
+import { issueToken } from '../../tokens/issue.js';
 import type { ConnectorDefinition, OAuthSpec } from '../types.js';
 import { trello } from './definition.js';
 import { TRELLO_SANDBOX_MEMBER as MEMBER, type TrelloSandbox } from './sandbox.js';
@@ -243,5 +244,15 @@ describe('Trello (OAuth 1.0a)', () => {
     expect(sandbox.liveTokens()).toContain(current);
     expect(sandbox.liveTokens()).not.toContain(token);
     expect(await grantStatuses(session.tenantId)).toEqual(['revoked', 'active']);
+  });
+
+  it('the token API gives a backend the token and token secret, which sign a call to Trello with the API key', async () => {
+    const services = servicesWithSandbox();
+    const { session, token, tokenSecret } = await connected(services);
+    const issued = await issueToken(services, { tenantId: session.tenantId, connector: 'trello' }, logs.logger);
+    expect(issued.accessToken.reveal()).toBe(token);
+    expect(issued.tokenSecret?.reveal()).toBe(tokenSecret);
+    expect(issued).toMatchObject({ tokenType: 'OAuth1', expiresAt: null, account: { id: MEMBER.id, name: MEMBER.fullName } });
+    expect(await membersMe(issued.accessToken.reveal(), issued.tokenSecret!.reveal())).toBe(200);
   });
 });
