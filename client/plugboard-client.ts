@@ -12,8 +12,10 @@
 /** A connection's working token, as the API answers it. */
 export interface PlugboardToken {
   accessToken: string;
-  /** Usually `Bearer`. */
+  /** Usually `Bearer`; `OAuth1` for an OAuth 1.0a connector (Trello), whose calls are signed. */
   tokenType: string;
+  /** OAuth 1.0a connectors only (Trello): signs requests together with `accessToken` and the API key. */
+  tokenSecret?: string;
   /** ISO 8601; null for a token without expiry (Intercom, Salesforce). */
   expiresAt: string | null;
   /** What the provider granted; null when it does not say. */

@@ -1,6 +1,6 @@
 /**
  * The OAuth redirect target. Its loader hands `code` and `state` (and an app installation's
- * `installation_id` and `setup_action`) to the connector's
+ * `installation_id` and `setup_action`, or OAuth 1.0a's `oauth_token` and `oauth_verifier`) to the connector's
  * `exchange` procedure and answers with a redirect to the connector page carrying a one-time
  * flash notice (connected, or what went wrong; `?finishing=1` when the connect is finished in
  * the background, so the page follows the status), a 404 for an unknown connector, or a redirect
@@ -53,7 +53,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   };
 
   const url = new URL(request.url);
-  const providerError = rawQueryParam(url, 'error');
+  // OAuth 1.0a (RFC 5849 §2.2): approval sends the request token back with a verifier; a
+  // provider that sends the user back after a refusal (Trello) sends the token without one.
+  const oauthToken = rawQueryParam(url, 'oauth_token') ?? undefined;
+  const oauthVerifier = rawQueryParam(url, 'oauth_verifier') ?? undefined;
+  const providerError = rawQueryParam(url, 'error') ?? (oauthToken !== undefined && !oauthVerifier ? 'access_denied' : null);
   if (providerError !== null) {
     // The admin declined (access_denied) or the provider refused: say so, store nothing.
     if (providerError !== 'access_denied') return back('provider_error');
@@ -70,7 +74,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   // one awaiting an owner's approval (`setup_action=request`) may come back without a code.
   const installationId = rawQueryParam(url, 'installation_id') ?? undefined;
   const setupAction = rawQueryParam(url, 'setup_action') ?? undefined;
-  if (!state || (!code && setupAction !== 'request')) return back('invalid_request');
+  if (!state || (!code && !oauthVerifier && setupAction !== 'request')) return back('invalid_request');
   if (setupAction !== undefined && !['install', 'update', 'request'].includes(setupAction)) return back('invalid_request');
 
   try {
@@ -81,6 +85,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       iss,
       installation_id: installationId,
       setup_action: setupAction as 'install' | 'update' | 'request' | undefined,
+      oauth_token: oauthToken,
+      oauth_verifier: oauthVerifier,
     });
     // Several accounts: the choice page, a path the server built under this connector's page.
     if (redirectTo?.startsWith(`${page}/choose/`)) return redirect(redirectTo, { headers: NO_STORE });

@@ -82,7 +82,12 @@ describe('every available connector works through its sandbox, as in npm start',
       expect(token).toBeTruthy();
 
       // A provider that issues refresh tokens (or renews another way) gives a new token on demand.
-      if (definition.oauth?.storage.refreshToken || status.expiresAt) {
+      // OAuth 1.0a (Trello) keeps its token secret in that slot and never refreshes: the token is checked.
+      if (definition.oauth1) {
+        const checked = await tokenApi(id, tenant.slug, true);
+        expect(checked.status).toBe(200);
+        expect(((await checked.json()) as { accessToken: string; tokenSecret?: string }).tokenSecret).toBeTruthy();
+      } else if (definition.oauth?.storage.refreshToken || status.expiresAt) {
         const refreshed = await tokenApi(id, tenant.slug, true);
         expect(refreshed.status).toBe(200);
         expect(((await refreshed.json()) as { accessToken: string }).accessToken).not.toBe(token);

@@ -32,7 +32,7 @@ describe('connector registry', () => {
 
   it('available connectors have an OAuth spec with https endpoints and storage for declared keys', () => {
     const available = all.filter((c) => c.availability === 'available');
-    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'salesforce', 'jira', 'confluence', 'gong', 'gather', 'zendesk', 'asana']);
+    expect(available.map((c) => c.id)).toEqual(['intercom', 'slack', 'github', 'linear', 'notion', 'google_drive', 'google_email', 'hubspot', 'salesforce', 'jira', 'confluence', 'gong', 'gather', 'trello', 'zendesk', 'asana']);
     for (const c of available.filter((a) => !a.apiKey)) {
       const oauth = c.oauth;
       expect(oauth, c.id).toBeDefined();

@@ -49,6 +49,12 @@ export interface ProviderCallContext {
   /** The spec's `endpoints.revoke`, resolved like every endpoint (sandbox, overrides), for a revoke hook that calls it its own way. */
   readonly revokeUrl?: string | null;
   readonly fetch: (url: string, init?: RequestInit) => Promise<Response>;
+  /**
+   * OAuth 1.0a connectors (`oauth1`): signs a request with the consumer key and secret and the
+   * grant's token and token secret (RFC 5849 §3, HMAC-SHA1), giving its Authorization header.
+   * Present when the grant's token secret is known (identity, verification, revocation).
+   */
+  readonly oauth1?: { readonly authorization: (method: string, url: string) => string };
 }
 
 export type RevokeOutcome = 'revoked' | 'already_revoked';
@@ -335,6 +341,22 @@ export interface ConnectorDefinition<
   readonly apiKey?: ApiKeySpec<string>;
   /** Per-connection settings that fill the OAuth spec's templates. */
   readonly settings?: ConnectionSettingsSpec<string>;
+  /** The connector speaks OAuth 1.0a rather than OAuth 2.0 (see OAuth1Spec). */
+  readonly oauth1?: OAuth1Spec;
+}
+
+/**
+ * OAuth 1.0a (RFC 5849), beside the `oauth` spec (docs/decisions/018-oauth1-mode.md). The
+ * `oauth` spec keeps giving everything that is not the protocol: `endpoints.authorize` (the
+ * resource owner authorization endpoint, §2.2), `endpoints.token` (the token credentials
+ * endpoint, §2.3), `authorizeParams`, `apiBase`, `storage`, `identify`, `revoke`, `sandbox`.
+ * The client id and secret are the consumer key and secret. `storage.refreshToken` holds the
+ * token secret: an OAuth 1.0a grant never refreshes, and its two secrets travel together.
+ */
+export interface OAuth1Spec {
+  /** The temporary credentials endpoint (§2.1), asked with `oauth_callback`. */
+  readonly requestTokenUrl: string;
+  readonly signatureMethod: 'HMAC-SHA1';
 }
 
 /**

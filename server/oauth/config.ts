@@ -47,6 +47,8 @@ export interface OAuthClientConfig extends ConnectionEndpoints {
   readonly endpointsFor: (values: ConnectionSettings) => ConnectionEndpoints;
   /** The app's own credentials (`spec.appCredentials`), when declared and set. */
   readonly app: { readonly privateKey: SecretValue; readonly appId: string | null } | null;
+  /** OAuth 1.0a connectors (`definition.oauth1`): the temporary credentials endpoint, resolved like every endpoint. */
+  readonly oauth1?: { readonly requestTokenUrl: string } | null;
 }
 
 /** The app's URL name in the authorize endpoint's path (`/apps/:appSlug/installations/new`). */
@@ -170,6 +172,8 @@ export function resolveOAuthConfig(
     authorizeOrigins,
     endpointsFor,
     app: appVariables && privateKey ? { privateKey: new SecretValue(normalizePem(privateKey)), appId: appId ?? null } : null,
+    // OAuth 1.0a: the request-token endpoint follows the sandbox and the origin overrides.
+    oauth1: definition.oauth1 ? { requestTokenUrl: rewriteUrl(onSandbox(definition.oauth1.requestTokenUrl), overrides) } : null,
   };
 }
 

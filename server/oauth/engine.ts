@@ -9,6 +9,7 @@ import * as oauth from 'oauth4webapi';
 import githubAppJwt from 'universal-github-app-jwt';
 import { parseLearnedValues, type ConnectionSettings } from '../connectors/settings.js';
 import type { AppAuthentication, MintedCredential, OAuthSpec, ProviderCallContext } from '../connectors/types.js';
+import { grantSigner } from '../oauth1/signature.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import type { OAuthClientConfig } from './config.js';
 import { overridingFetch } from './origin-overrides.js';
@@ -262,6 +263,8 @@ export function hookContext(
 ): ProviderCallContext {
   const fetcher = providerFetcher(config, step, timeoutMs, raw);
   const app = appAuthentication(config);
+  // OAuth 1.0a: the grant's second secret is its token secret, and hooks sign with it.
+  const signer = refreshToken ? grantSigner(config, accessToken, refreshToken) : null;
   return {
     apiUrl: config.apiUrl,
     settings: config.connectionSettings ?? {},
@@ -270,6 +273,7 @@ export function hookContext(
     revokeUrl: config.revokeUrl,
     fetch: (url, init) => fetcher(url, init),
     ...(app ? { app } : {}),
+    ...(signer ? { oauth1: signer } : {}),
   };
 }
 

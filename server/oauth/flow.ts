@@ -20,6 +20,7 @@ import { offerChoice } from './choice.js';
 import { authorizationUrl, exchangeCode, installCredential, type InstallCallback, type TokenSet } from './engine.js';
 import { identifyAccounts } from './identity.js';
 import { consumeState, issueState } from './state.js';
+import { beginOAuth1Authorization, exchangeOAuth1, splitPendingRequest, type OAuth1Callback } from '../oauth1/flow.js';
 
 export { OAuthFlowError, requireConfigured, type FlowFailure } from './errors.js';
 
@@ -34,10 +35,19 @@ export async function beginAuthorization(
   session: SessionUser,
   pkceSecret: string,
   settings: ConnectionSettings = {},
+  /** OAuth 1.0a asks the provider for temporary credentials on Connect (with this deadline and log). */
+  oauth1?: { timeoutMs: number; log: Logger },
 ): Promise<string> {
   requireConfigured(config);
   const connection = forConnection(config, settings);
   requireConfigured(connection);
+  if (connection.oauth1) {
+    const { timeoutMs, log } = oauth1 ?? { timeoutMs: 10_000, log: null };
+    return beginOAuth1Authorization(em, connection, session, pkceSecret, settings, timeoutMs).catch((error: unknown) => {
+      if (error instanceof OAuthFlowError || !log) throw error;
+      throw providerFailure(error, log);
+    });
+  }
   const state = await issueState(
     em,
     { tenantId: session.tenantId, userId: session.userId, sessionId: session.sessionId, connector: config.connector },
@@ -58,7 +68,10 @@ interface Deps {
 export type { Completion } from './activation.js';
 
 /** The callback as received: `params` are its parameters beyond code, state and iss (an installation's). */
-export type CallbackInput = InstallCallback;
+export type CallbackInput = InstallCallback & {
+  /** OAuth 1.0a (RFC 5849 §2.2): the request token and verifier the provider sent back. */
+  oauth1?: OAuth1Callback | undefined;
+};
 
 /**
  * Callback half. Answers within CALLBACK_DEADLINE_MS: when the secret backend is slow the work
@@ -85,19 +98,22 @@ export async function completeAuthorization(deps: Deps, input: CallbackInput): P
 async function completeNow(deps: Deps, input: CallbackInput, log: Logger): Promise<Completion> {
   const { services, em, session } = deps;
   requireConfigured(deps.config);
-  const started = await consumeState(em, input.state, {
-    tenantId: session.tenantId,
-    userId: session.userId,
-    sessionId: session.sessionId,
-    connector: deps.config.connector,
-  });
+  // An OAuth 1.0a attempt's sealed request token travels in the state row, apart from the settings.
+  const { settings: started, sealed } = splitPendingRequest(
+    await consumeState(em, input.state, {
+      tenantId: session.tenantId,
+      userId: session.userId,
+      sessionId: session.sessionId,
+      connector: deps.config.connector,
+    }),
+  );
   // The endpoints of the settings the attempt started with (an attempt begun before settings
   // existed gets the defaults, which are the endpoints it was begun at).
   const settings = started ?? defaultConnectionSettings(getConnector(deps.config.connector)) ?? {};
   const config = forConnection(deps.config, settings);
   requireConfigured(config);
 
-  const tokens = await obtainTokens(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS).catch((error: unknown) => {
+  const tokens = await obtainTokens(config, input, services.env.SESSION_SECRET, services.env.OAUTH_HTTP_TIMEOUT_MS, sealed).catch((error: unknown) => {
     // An install hook's refusal (approval pending, an account the user cannot reach) is said as it is.
     if (error instanceof OAuthFlowError) {
       log.info({ reason: error.reason }, 'the callback was refused');
@@ -114,7 +130,7 @@ async function completeNow(deps: Deps, input: CallbackInput, log: Logger): Promi
   // call) are independent: they overlap, and the grant is recorded whatever identify answers.
   const [received, identified] = await Promise.allSettled([
     receiveGrant(services, scope, tokens, log, Object.keys(connection).length ? connection : null),
-    identifyAccounts(identifyAt, tokens.accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS),
+    identifyAccounts(identifyAt, tokens.accessToken, services.env.OAUTH_HTTP_TIMEOUT_MS, tokens.refreshToken),
   ]);
   if (received.status === 'rejected') {
     throw received.reason instanceof GrantStorageError
@@ -144,8 +160,9 @@ async function completeNow(deps: Deps, input: CallbackInput, log: Logger): Promi
  * The grant's tokens: the code exchanged for them, or, for an app installation (spec.install),
  * the credential the app mints once the hook has checked the callback.
  */
-async function obtainTokens(config: OAuthClientConfig, input: CallbackInput, pkceSecret: string, timeoutMs: number): Promise<TokenSet> {
+async function obtainTokens(config: OAuthClientConfig, input: CallbackInput, pkceSecret: string, timeoutMs: number, sealed: string | null): Promise<TokenSet> {
   requireConfigured(config);
+  if (config.oauth1) return exchangeOAuth1(config, input.state, sealed, input.oauth1, pkceSecret, timeoutMs);
   if (config.spec.install) return installCredential(config, input, pkceSecret, timeoutMs);
   if (!input.code) throw new OAuthFlowError('token_rejected', 'The authorization code is missing. Please connect again.');
   return exchangeCode(config, { code: input.code, state: input.state, iss: input.iss }, pkceSecret, timeoutMs);

@@ -16,8 +16,14 @@ export const MAX_ACCOUNTS = 50;
 const MAX_TEXT = 255;
 
 /** The accounts the token reaches, each validated; one means no choice is needed. */
-export async function identifyAccounts(config: OAuthClientConfig, accessToken: SecretValue, timeoutMs: number): Promise<ExternalAccount[]> {
-  const answer = await config.spec.identify(hookContext(config, 'identify', accessToken, timeoutMs));
+export async function identifyAccounts(
+  config: OAuthClientConfig,
+  accessToken: SecretValue,
+  timeoutMs: number,
+  /** OAuth 1.0a: the token secret the identity call is signed with (ignored otherwise). */
+  tokenSecret: SecretValue | null = null,
+): Promise<ExternalAccount[]> {
+  const answer = await config.spec.identify(hookContext(config, 'identify', accessToken, timeoutMs, config.oauth1 ? tokenSecret : null));
   const accounts = (Array.isArray(answer) ? answer : [answer]) as readonly ExternalAccount[];
   if (accounts.length === 0) {
     throw new OAuthFlowError(

@@ -82,3 +82,12 @@ export async function consumeState(
   }
   throw new OAuthStateError('state_mismatch');
 }
+
+/**
+ * Adds values to a live state's row (an OAuth 1.0a attempt's sealed request token, known only
+ * after the state went into the callback URL). Consumed and swept with the state.
+ */
+export async function bindToState(em: EntityManager, state: string, settings: Readonly<Record<string, string>>): Promise<void> {
+  const updated = await em.nativeUpdate(OAuthState, { stateHash: hash(state) }, { settings: { ...settings } });
+  if (updated !== 1) throw new OAuthStateError('state_unknown');
+}

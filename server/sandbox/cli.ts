@@ -113,6 +113,14 @@ const CONNECTORS: Record<
       };
     },
   },
+  trello: {
+    start: async (client, _args, listen) => {
+      // OAuth 1.0a: the client id and secret are the API key and secret the signatures are checked with.
+      const onRequest = (r: { at: string; method: string; path: string; status: number }) => process.stdout.write(`${r.at} ${r.method} ${r.path} ${r.status}\n`);
+      const sandbox = await (await import('../connectors/trello/sandbox.js')).startTrelloSandbox(client, { port: listen.port, host: listen.host, onRequest });
+      return { running: sandbox, env: [`PROVIDER_ORIGIN_OVERRIDES=https://trello.com=${sandbox.url},https://api.trello.com=${sandbox.url}`] };
+    },
+  },
   google_drive: {
     profile: async () => (await import('../connectors/google/sandbox-profile.js')).googleSandboxProfile('Google Drive', { asGoogle: true }),
     env: (url) => [googleOverrides(url)],
@@ -141,6 +149,7 @@ const CONNECTORS: Record<
 const USAGE = `Usage: tsx server/sandbox/cli.ts --connector ${Object.keys(CONNECTORS).join('|')} --client-id ID --client-secret SECRET
          [--port 0] [--host 127.0.0.1] [--workspace-name NAME] [--region US]   (the last two: Intercom)
          [--token-rotation]   (Slack: expiring bot tokens and single-use refresh tokens; Salesforce: refresh token rotation)
+         (trello: OAuth 1.0a; --client-id and --client-secret are the API key and secret)
          [--redirect-uri URL]   (GitHub: the app's callback, default http://localhost:3000/integrations/github/callback)
          (Gather: an API key, no OAuth: any client id and secret; it prints the key and space id to paste)`;
 

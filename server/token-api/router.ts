@@ -33,6 +33,8 @@ export type TokenApiErrorCode =
 export interface TokenAnswer {
   accessToken: string;
   tokenType: string;
+  /** OAuth 1.0a connectors only (Trello): signs requests together with `accessToken` and the API key. */
+  tokenSecret?: string;
   expiresAt: string | null;
   scopes: string[] | null;
   account: { id: string | null; name: string | null };
@@ -75,6 +77,7 @@ function answer(token: IssuedToken): TokenAnswer {
   return {
     accessToken: token.accessToken.reveal(),
     tokenType: token.tokenType,
+    ...(token.tokenSecret ? { tokenSecret: token.tokenSecret.reveal() } : {}),
     expiresAt: token.expiresAt?.toISOString() ?? null,
     scopes: token.scopes,
     account: { id: token.account.id, name: token.account.name },

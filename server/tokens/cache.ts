@@ -14,6 +14,8 @@ export interface CachedToken {
   readonly version: number;
   readonly token: SecretValue;
   readonly tokenType: string;
+  /** OAuth 1.0a: the token secret that signs requests with the token. */
+  readonly tokenSecret?: SecretValue | null;
   readonly validUntil: number;
 }
 

@@ -37,6 +37,8 @@ export class TokenUnavailableError extends Error {
 export interface IssuedToken {
   accessToken: SecretValue;
   tokenType: string;
+  /** OAuth 1.0a connectors (Trello): the token secret, which signs requests with the token and the API key. */
+  tokenSecret?: SecretValue | null;
   expiresAt: Date | null;
   scopes: string[] | null;
   account: { id: string | null; name: string | null };
@@ -74,13 +76,17 @@ export async function issueToken(services: AppServices, scope: GrantScope, log: 
   let entry = cache.get(key, row.tokenVersion);
   if (!entry) {
     const keys = storageKeys(scope.connector);
-    const [token, tokenType] = await Promise.all([
+    // OAuth 1.0a: the second secret is the token secret, which a backend needs to sign its calls.
+    const oauth1 = Boolean(services.oauth.get(scope.connector)?.oauth1) && keys.refreshToken;
+    const [token, tokenType, tokenSecret] = await Promise.all([
       services.secrets.get(scope.tenantId, keys.accessToken),
       services.secrets.get(scope.tenantId, keys.tokenType),
+      oauth1 && keys.refreshToken ? services.secrets.get(scope.tenantId, keys.refreshToken) : null,
     ]);
     if (!token) throw new NotConnectedError();
     const refreshPoint = row.expiresAt ? row.expiresAt.getTime() - env.TOKEN_REFRESH_MARGIN_SECONDS * 1000 : Infinity;
-    entry = { version: row.tokenVersion, token, tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer', validUntil: Math.min(Date.now() + MAX_CACHE_SECONDS * 1000, refreshPoint) };
+    if (oauth1 && !tokenSecret) throw new NotConnectedError();
+    entry = { version: row.tokenVersion, token, tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer', tokenSecret: tokenSecret ?? null, validUntil: Math.min(Date.now() + MAX_CACHE_SECONDS * 1000, refreshPoint) };
     // Only worth keeping if it is still valid a moment from now (a token past its refresh point
     // is refreshed next call), and never while a change is under way: the key may be ahead of
     // the version read.
@@ -89,6 +95,7 @@ export async function issueToken(services: AppServices, scope: GrantScope, log: 
   return {
     accessToken: entry.token,
     tokenType: entry.tokenType,
+    ...(entry.tokenSecret ? { tokenSecret: entry.tokenSecret } : {}),
     expiresAt: row.expiresAt ?? null,
     scopes: row.scopes ? row.scopes.split(' ').filter(Boolean) : null,
     account: { id: row.externalAccountId ?? null, name: row.externalAccountName ?? null },

@@ -72,9 +72,11 @@ export async function refreshConnection(services: AppServices, scope: GrantScope
       }
       // An app that mints its tokens (spec.renew) renews with its own credentials: no refresh token.
       const renewing = Boolean(services.oauth.get(scope.connector)?.spec.renew);
-      const refreshToken = renewing ? null : await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey));
+      // OAuth 1.0a never refreshes: its second secret is the token secret, never sent to the token endpoint.
+      const oauth1 = Boolean(services.oauth.get(scope.connector)?.oauth1);
+      const refreshToken = renewing || oauth1 ? null : await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey));
       const current = renewing ? await services.secrets.getGrantToken(scope.tenantId, grant.secretKey) : null;
-      if (!renewing && !refreshToken) {
+      if ((!renewing && !refreshToken) || oauth1) {
         // Nothing to refresh with: an expired token is the end of this grant.
         if (row.expiresAt && row.expiresAt.getTime() <= Date.now()) recordHealth(tx, row, 'needs_reconnect', 'expired');
         await tx.flush();

@@ -33,12 +33,15 @@ export async function verifyConnection(services: AppServices, scope: GrantScope,
   const config = getConnector(scope.connector).apiKey
     ? apiKeyConnectionConfig(services, scope.connector, grant.settings)
     : connectionConfig(services, scope, grant.settings);
-  const failure = await identifyAccounts(config, token, services.env.OAUTH_HTTP_TIMEOUT_MS).then(
+  // OAuth 1.0a: the identity call is signed with the grant's token secret (its second secret).
+  const tokenSecret = config.oauth1 ? await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey)) : null;
+  const failure = await identifyAccounts(config, token, services.env.OAUTH_HTTP_TIMEOUT_MS, tokenSecret).then(
     () => null,
     (error: unknown) => error,
   );
   const verdict = failure === null ? null : judgeFailure(failure);
-  if (verdict?.health === 'needs_reconnect' && (await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey)))) {
+  // An OAuth 1.0a grant has nothing to refresh with: its second secret is the token secret.
+  if (verdict?.health === 'needs_reconnect' && !config.oauth1 && (await services.secrets.getGrantToken(scope.tenantId, grantRefreshKey(grant.secretKey)))) {
     // Rejected, but there is a refresh token: a refresh decides (Salesforce's session ended).
     log.info({ ...scope }, 'the provider rejected the token; refreshing it');
     return (await refreshConnection(services, scope, log, { force: true, knownVersion: row.tokenVersion })).health;

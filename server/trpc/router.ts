@@ -20,6 +20,7 @@ const connectorRouters = {
   confluence: connectorRouter('confluence'),
   gong: connectorRouter('gong'),
   gather: connectorRouter('gather'),
+  trello: connectorRouter('trello'),
 };
 
 export const appRouter = router({

@@ -49,6 +49,9 @@ export const oauthCallbackInput = z.object({
   /** An app installation's callback (GitHub Apps): which installation, and what happened to it. */
   installation_id: z.string().regex(/^\d{1,20}$/, 'The installation id is malformed.').optional(),
   setup_action: z.enum(['install', 'update', 'request']).optional(),
+  /** OAuth 1.0a (RFC 5849 §2.2): the request token and the verifier the provider sends back. */
+  oauth_token: z.string().min(1).max(512).optional(),
+  oauth_verifier: z.string().min(1).max(512).optional(),
 });
 export type OAuthCallbackInput = z.infer<typeof oauthCallbackInput>;
 

@@ -140,7 +140,10 @@ export async function approveOnConsentPage(authorizeUrl: string): Promise<{ code
   const back = new URL(location);
   const code = back.searchParams.get('code');
   const state = back.searchParams.get('state');
-  if (!code || !state) throw new Error('the redirect carries no code and state');
+  // OAuth 1.0a (Trello) comes back with `oauth_token` and `oauth_verifier` instead of a code.
+  const verifier = back.searchParams.get('oauth_verifier');
+  if ((!code && !verifier) || !state) throw new Error('the redirect carries no code and state');
+  if (!code) return { ...Object.fromEntries(back.searchParams), state } as { code: string; state: string } & Record<string, string>;
   // Whatever else the provider sent back (GitHub's installation_id and setup_action) goes along.
   return { ...Object.fromEntries(back.searchParams), code, state };
 }

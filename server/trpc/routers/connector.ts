@@ -78,9 +78,11 @@ function toTRPCError(error: unknown, name = 'This connector'): unknown {
 }
 
 /** The callback for the flow: an installation's own parameters apart from code, state and iss. */
-function callbackOf({ installation_id, setup_action, ...oauth }: z.infer<typeof oauthCallbackInput>) {
+function callbackOf({ installation_id, setup_action, oauth_token, oauth_verifier, ...oauth }: z.infer<typeof oauthCallbackInput>) {
   const params = { ...(installation_id ? { installation_id } : {}), ...(setup_action ? { setup_action } : {}) };
-  return { ...oauth, params };
+  // OAuth 1.0a: the request token and verifier (RFC 5849 §2.2).
+  const oauth1 = oauth_token && oauth_verifier ? { token: oauth_token, verifier: oauth_verifier } : undefined;
+  return { ...oauth, params, oauth1 };
 }
 
 /** Where the access is removed at the provider (spec.removedAtProvider), with the learned address when it is https. */
@@ -189,7 +191,9 @@ export function connectorRouter(connector: ConnectorId) {
         if (!parsed.success) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid connection settings', cause: parsed.error });
         try {
           const config = configOf(ctx, connector);
-          return { authorizeUrl: await beginAuthorization(ctx.em, config, ctx.session, ctx.services.env.SESSION_SECRET, parsed.settings) };
+          // OAuth 1.0a asks the provider for temporary credentials here: its deadline and log.
+          const oauth1 = { timeoutMs: ctx.services.env.OAUTH_HTTP_TIMEOUT_MS, log: ctx.services.logger.child({ requestId: ctx.requestId, connector, tenantId: ctx.tenantId }) };
+          return { authorizeUrl: await beginAuthorization(ctx.em, config, ctx.session, ctx.services.env.SESSION_SECRET, parsed.settings, oauth1) };
         } catch (error) {
           throw toTRPCError(error);
         }
