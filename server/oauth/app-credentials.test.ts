@@ -15,7 +15,9 @@ import { defineConnector, type OAuthSpec } from '../connectors/types.js';
 import type { RuntimeEnv } from '../runtime-env.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import { normalizePem, resolveOAuthConfig } from './config.js';
-import { appAuthentication, authorizationUrl, installCredential, renewCredential } from './engine.js';
+import { installCredential, renewCredential } from './app-credentials.js';
+import { appAuthentication } from './app-jwt.js';
+import { authorizationUrl } from './engine.js';
 import { ProviderError } from './provider-error.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });

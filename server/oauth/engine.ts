@@ -6,16 +6,16 @@
  */
 import { createHmac } from 'node:crypto';
 import * as oauth from 'oauth4webapi';
-import githubAppJwt from 'universal-github-app-jwt';
 import { parseLearnedValues, type ConnectionSettings } from '../connectors/settings.js';
-import type { AppAuthentication, MintedCredential, OAuthSpec, ProviderCallContext } from '../connectors/types.js';
+import type { OAuthSpec, ProviderCallContext } from '../connectors/types.js';
+import { appAuthentication } from './app-jwt.js';
 import { grantSigner } from '../oauth1/signature.js';
 import { SecretValue } from '../secrets/secret-value.js';
 import type { OAuthClientConfig } from './config.js';
 import { overridingFetch } from './origin-overrides.js';
 import { ProviderError, type ProviderStep } from './provider-error.js';
 
-type ConfiguredClient = OAuthClientConfig & { clientId: string; clientSecret: SecretValue };
+export type ConfiguredClient = OAuthClientConfig & { clientId: string; clientSecret: SecretValue };
 
 /** What a code exchange gives: the grant's tokens, and what the provider said about them. */
 export interface TokenSet {
@@ -277,89 +277,8 @@ export function hookContext(
   };
 }
 
-/**
- * The app authenticating as itself (spec.appCredentials): a JWT signed RS256 with its private key
- * by universal-github-app-jwt (iat 30 s back for clock drift, exp 10 minutes after that), its
- * issuer the app id when configured, else the client id. Null without the app's key.
- */
-export function appAuthentication(config: OAuthClientConfig): AppAuthentication | null {
-  const { app, clientId, clientSecret } = config;
-  if (!app || !clientId || !clientSecret) return null;
-  return {
-    clientId,
-    clientSecret,
-    jwt: async () => {
-      // A numeric app id is an integer claim, as GitHub shows it; a client id is a string.
-      const id = app.appId ? Number(app.appId) : clientId;
-      const { token } = await githubAppJwt<number | string>({ id, privateKey: app.privateKey.reveal() });
-      return new SecretValue(token);
-    },
-  };
-}
-
-/** A minted credential (spec.install, spec.renew) as the token set the flow and the lifecycle store. */
-function mintedTokenSet(spec: OAuthSpec<string>, minted: MintedCredential, step: ProviderStep): TokenSet {
-  const learned = parseLearnedValues(spec.learned, 'token', minted.learned ?? {});
-  if (!learned.success || !(minted.accessToken instanceof SecretValue) || !minted.accessToken.reveal()) {
-    throw new ProviderError(step, 200, 'malformed_response');
-  }
-  return {
-    learned: learned.values,
-    accessToken: minted.accessToken,
-    refreshToken: null,
-    tokenType: minted.tokenType ?? 'Bearer',
-    expiresAt: minted.expiresAt,
-    scopes: minted.scopes ? [...minted.scopes] : null,
-  };
-}
-
-const NO_TOKEN_YET = new SecretValue('none: the connection has no token yet');
-
-/** The callback of an installation: its own parameters, and the code when the provider sent one. */
-export interface InstallCallback {
-  code?: string | undefined;
-  state: string;
-  iss?: string | undefined;
-  params?: Readonly<Record<string, string>> | undefined;
-}
-
-/**
- * The connection's credential for a callback that names an installation (spec.install): the
- * hook checks it (with the user's token, exchanged here at most once, which the hook drops) and
- * the app mints the credential. A ProviderError or the hook's OAuthFlowError on refusal.
- */
-export async function installCredential(config: ConfiguredClient, callback: InstallCallback, pkceSecret: string, timeoutMs: number): Promise<TokenSet> {
-  const install = config.spec.install;
-  const app = appAuthentication(config);
-  if (!install || !app) throw new TypeError(`${config.connector} has no install hook or app credentials`);
-  let exchanged: Promise<SecretValue> | null = null;
-  const userToken = () => {
-    if (!callback.code) return Promise.reject(new ProviderError('token', null, 'malformed_response'));
-    const code = callback.code;
-    // The user's token answer tells nothing about the connection: the spec's learned values come with the credential.
-    const userClient = { ...config, spec: { ...config.spec, learned: undefined } };
-    exchanged ??= exchangeCode(userClient, { code, state: callback.state, iss: callback.iss }, pkceSecret, timeoutMs).then((t) => t.accessToken);
-    return exchanged;
-  };
-  // No connection token exists yet: the hook has the user's token on demand, and the app.
-  const context = hookContext(config, 'token', NO_TOKEN_YET, timeoutMs, null, true);
-  const minted = await install({ ...context, app, callback: callback.params ?? {}, userToken });
-  return mintedTokenSet(config.spec, minted, 'token');
-}
-
-/** A fresh access token for a live connection from spec.renew (no refresh token involved). */
-export async function renewCredential(config: ConfiguredClient, current: SecretValue | null, timeoutMs: number): Promise<TokenSet> {
-  const renew = config.spec.renew;
-  if (!renew) throw new TypeError(`${config.connector} has no renew hook`);
-  try {
-    return mintedTokenSet(config.spec, await renew(hookContext(config, 'token', current ?? NO_TOKEN_YET, timeoutMs, null, true)), 'token');
-  } catch (error) {
-    throw asProviderError(error, 'token');
-  }
-}
-
 /** oauth4webapi's and fetch's errors as ProviderErrors, which carry no body, code or token. */
-function asProviderError(error: unknown, step: ProviderStep): Error {
+export function asProviderError(error: unknown, step: ProviderStep): Error {
   if (error instanceof ProviderError) return error;
   if (error instanceof oauth.ResponseBodyError) {
     // Only a well-formed code is kept: a provider's free text could echo what it was sent.

@@ -1,6 +1,6 @@
 /** The missing-scope rule behind `status.missingScopes`, for any connector. */
 import { describe, expect, it } from 'vitest';
-import { missingScopes } from './connector.js';
+import { missingScopes } from './connector-status.js';
 
 describe('missingScopes', () => {
   const spec = { scopes: ['openid', 'email', 'drive.readonly', 'offline_access'], scopeLabels: { 'drive.readonly': 'See your Drive files' } };
