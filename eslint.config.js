@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['build/', 'public/build/', '.cache/', 'node_modules/', '.data/', 'test-results/', 'playwright-report/'] },
+  { ignores: ['build/', 'public/build/', '.cache/', 'node_modules/', '.data/', 'test-results/', 'playwright-report/', 'dist/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,11 +20,11 @@ export default tseslint.config(
     },
   },
   {
-    files: ['server/main.ts', 'server/cli/**', 'bench/**', 'e2e/**', 'test/**', '**/*.test.ts', 'server/connectors/*/sandbox.ts'],
+    files: ['server/main.ts', 'server/cli/**', 'bench/**', 'build-server.mjs', 'e2e/**', 'test/**', '**/*.test.ts', 'server/connectors/*/sandbox.ts'],
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.mjs'],
     extends: [tseslint.configs.disableTypeChecked],
   },
 );

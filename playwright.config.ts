@@ -71,10 +71,10 @@ export default defineConfig({
       use: { browserName: 'chromium', launchOptions: chromiumLaunch, baseURL: `http://localhost:${E2E_SSM.port}` },
     },
   ],
-  // The build is the npm script's job (`test:e2e` = `remix build && playwright test`).
+  // The builds are the npm scripts' job (`npm run build`, and `test:e2e` compiles the server first).
   webServer: [
     {
-      command: 'npx tsx server/main.ts',
+      command: 'node --enable-source-maps dist/main.js',
       url: `http://127.0.0.1:${E2E_SERVER.port}/healthz`,
       env: {
         PORT: String(E2E_SERVER.port),
@@ -102,7 +102,7 @@ export default defineConfig({
       gracefulShutdown: shutdown,
     },
     {
-      command: 'npx tsx server/main.ts',
+      command: 'node --enable-source-maps dist/main.js',
       url: `http://127.0.0.1:${E2E_SSM.port}/healthz`,
       env: {
         PORT: String(E2E_SSM.port),

@@ -17,7 +17,7 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 it('SIGTERM with the job worker running: exit 0, no error logged', async () => {
   const [port, pgPort] = [await freePort(), await freePort()];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',

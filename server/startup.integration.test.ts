@@ -28,7 +28,9 @@ interface Run {
 /** Runs an entry point with the node running the tests (so the Node 24 leg tests Node 24). */
 function run(entry: string, args: string[], env: Record<string, string>): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], {
+    // The server and the CLI run compiled (dist/, built by the test setup), as in production.
+    const loader = entry.endsWith('.js') ? ['--enable-source-maps'] : ['--import', 'tsx'];
+    const child = spawn(process.execPath, [...loader, entry, ...args], {
       cwd: root,
       env: {
         PATH: process.env.PATH ?? '',
@@ -83,8 +85,8 @@ function expectOneCleanLine(result: Run, secrets: string[]): string {
 }
 
 const entries = [
-  { name: 'server', entry: 'server/main.ts', args: [] as string[] },
-  { name: 'CLI', entry: 'server/cli/main.ts', args: ['tenant:create', '--slug', 'acme', '--name', 'Acme'] },
+  { name: 'server', entry: 'dist/main.js', args: [] as string[] },
+  { name: 'CLI', entry: 'dist/cli.js', args: ['tenant:create', '--slug', 'acme', '--name', 'Acme'] },
   { name: 'db CLI', entry: 'server/cli/db.ts', args: ['status'] },
 ];
 
@@ -115,7 +117,7 @@ describe('server start-up errors', () => {
     const url = new URL(inject('pgAdminUrl'));
     const realPassword = decodeURIComponent(url.password);
     url.pathname = '/plugboard_no_such_database';
-    const result = await run('server/main.ts', [], { DATABASE_URL: url.toString() });
+    const result = await run('dist/main.js', [], { DATABASE_URL: url.toString() });
     const line = expectOneCleanLine(result, realPassword ? [realPassword] : []);
     expect(line).toBe(
       `Cannot connect to PostgreSQL at ${url.hostname}:${url.port}: ` +

@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 function startWorkerProcess(): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/jobs/main.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/worker.js'], {
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'test',

@@ -111,7 +111,7 @@ export async function startAppProcess(opts: AppProcessOptions): Promise<AppProce
   }
 
   async function spawnAndWait(): Promise<void> {
-    const proc = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+    const proc = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
       cwd: REPO_ROOT,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],

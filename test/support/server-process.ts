@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { freePort } from './app-process.js';
+import { freePort, REPO_ROOT } from './app-process.js';
 
 
 export interface ServerProcess {
@@ -15,13 +15,14 @@ export interface ServerProcess {
 }
 
 /**
- * The production entry point (server/main.ts) in its own process against a test database:
+ * The production entry point (dist/main.js, compiled from server/main.ts) in its own process against a test database:
  * for what must be measured outside the test process, such as its memory.
  */
 export async function startServerProcess(databaseUrl: string, env: Record<string, string> = {}): Promise<ServerProcess> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--enable-source-maps', 'dist/main.js'], {
+    cwd: REPO_ROOT,
     env: {
       PATH: process.env.PATH,
       NODE_ENV: 'production',
