@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { captureLogs } from '../test/support/logs.js';
-import { createLogger } from './logger.js';
+import { accessLogger, createLogger } from './logger.js';
 import { SecretValue } from './secrets/secret-value.js';
 
 const driverError = () =>
@@ -39,6 +39,17 @@ describe('logger', () => {
       'x',
     );
     for (const secret of ['tok_plain_1', 'tok_plain_2', 'pw_plain_3', 'tok_plain_4']) expect(text()).not.toContain(secret);
+  });
+
+  it('writes access lines through a child without redaction, which leaves every other line redacted', () => {
+    const { logger, lines } = captureLogs('info');
+    const access = accessLogger(logger);
+    access.info({ requestId: 'r1', path: '/api/v1/connections/linear/token', status: 200 }, 'token API answer');
+    logger.info({ token: 'tok_plain_5' }, 'x');
+    access.debug({ requestId: 'r2' }, 'below the level');
+    expect(lines).toHaveLength(2);
+    expect(JSON.parse(lines[0]!)).toMatchObject({ service: 'plugboard', requestId: 'r1', status: 200, msg: 'token API answer' });
+    expect(lines[1]).not.toContain('tok_plain_5');
   });
 
   describe('pretty (development) lines', () => {

@@ -103,4 +103,15 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(pinoOptions, stream);
 }
 
+/**
+ * For the one line each request (and each token API answer) writes: fields the code sets from
+ * values it checked (request id, method, path without its query, status, timing, ids and names
+ * of its own), never a body, a header or a query string. Redaction, which walks and copies every
+ * line for each of REDACT_PATHS, has nothing to find there and was the largest allocation of a
+ * request, so this child of `logger` skips it. Every other line keeps it.
+ */
+export function accessLogger(logger: Logger): Logger {
+  return logger.child({}, { redact: { paths: [] } });
+}
+
 export type { Logger };

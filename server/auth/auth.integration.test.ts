@@ -58,13 +58,13 @@ describe('sign-in', () => {
     const { caller, cookies } = callerWithCookies(db.services, session);
     await caller.auth.signOut();
     expect(cookies[0]).toContain('Max-Age=0');
-    expect(await resolveSession(db.orm.em.fork(), token, db.services.env)).toBeNull();
+    expect(await resolveSession(db.orm, token, db.services.env)).toBeNull();
   });
 
   it('an expired session resolves to nobody, and protected procedures answer 401', async () => {
     const { session, token } = await signedInUser(db.services);
     await db.orm.em.fork().nativeUpdate(Session, { id: session.sessionId }, { expiresAt: new Date(Date.now() - 1000) });
-    expect(await resolveSession(db.orm.em.fork(), token, db.services.env)).toBeNull();
+    expect(await resolveSession(db.orm, token, db.services.env)).toBeNull();
     const error = (await callerFor(db.services, null).catalog.list().catch((e: unknown) => e)) as TRPCError;
     expect(error.code).toBe('UNAUTHORIZED');
   });

@@ -23,10 +23,10 @@ describe('service keys', () => {
     const created = await createServiceKey(em, 'svc-a');
     const key = created.key.reveal();
     expect(String(created.key)).toBe('[redacted]');
-    expect(await authenticateServiceKey(db.orm.em.fork(), `Bearer ${key}`)).toEqual({ id: created.id, name: 'svc-a' });
-    expect(await authenticateServiceKey(db.orm.em.fork(), `Bearer pbk_${'Z'.repeat(43)}`)).toBeNull();
+    expect(await authenticateServiceKey(db.orm, `Bearer ${key}`)).toEqual({ id: created.id, name: 'svc-a' });
+    expect(await authenticateServiceKey(db.orm, `Bearer pbk_${'Z'.repeat(43)}`)).toBeNull();
     await revokeServiceKey(db.orm.em.fork(), 'svc-a');
-    expect(await authenticateServiceKey(db.orm.em.fork(), `Bearer ${key}`)).toBeNull();
+    expect(await authenticateServiceKey(db.orm, `Bearer ${key}`)).toBeNull();
   });
 
   it('keys are distinct and carry 256 random bits', async () => {
@@ -40,13 +40,13 @@ describe('service keys', () => {
     const header = `Bearer ${key.reveal()}`;
     expect(await lastUsed('busy')).toBeNull();
     const t0 = new Date(Date.now() - 10 * LAST_USED_RESOLUTION_MS);
-    await Promise.all(Array.from({ length: 5 }, () => authenticateServiceKey(db.orm.em.fork(), header, t0)));
+    await Promise.all(Array.from({ length: 5 }, () => authenticateServiceKey(db.orm, header, t0)));
     expect((await lastUsed('busy'))?.getTime()).toBe(t0.getTime());
 
-    await authenticateServiceKey(db.orm.em.fork(), header, new Date(t0.getTime() + LAST_USED_RESOLUTION_MS - 1));
+    await authenticateServiceKey(db.orm, header, new Date(t0.getTime() + LAST_USED_RESOLUTION_MS - 1));
     expect((await lastUsed('busy'))?.getTime()).toBe(t0.getTime());
     const t1 = new Date(t0.getTime() + LAST_USED_RESOLUTION_MS);
-    await authenticateServiceKey(db.orm.em.fork(), header, t1);
+    await authenticateServiceKey(db.orm, header, t1);
     expect((await lastUsed('busy'))?.getTime()).toBe(t1.getTime());
   });
 });

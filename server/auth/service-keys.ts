@@ -11,6 +11,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { UniqueConstraintViolationException, type EntityManager } from '@mikro-orm/postgresql';
 import { ServiceKey } from '../../db/entities/index.js';
 import { SecretValue } from '../secrets/secret-value.js';
+import { leanExecute, leanQuery, type LeanStatement } from '../../db/lean.js';
+import type { Orm } from '../../db/orm.js';
 
 export const SERVICE_KEY_MARKER = 'pbk_';
 /** `pbk_` and the first 8 characters of the random part: tells keys apart, guesses nothing. */
@@ -104,19 +106,31 @@ export function bearerKey(header: string | undefined): string | null {
   return key && KEY_SHAPE.test(key) ? key : null;
 }
 
+const KEY_BY_HASH: LeanStatement = {
+  name: 'service_key_by_hash',
+  text: 'select id, name, revoked_at, last_used_at from service_keys where key_hash = $1',
+};
+
+const MARK_USED: LeanStatement = {
+  name: 'service_key_mark_used',
+  text: 'update service_keys set last_used_at = $2 where id = $1 and (last_used_at is null or last_used_at <= $3)',
+};
+
 /**
  * The caller a request's Authorization header names, or null for a missing, malformed, unknown
- * or revoked key (the token API answers all of them alike). Marks the key used, at most once a
- * minute: the conditional update makes concurrent requests write once.
+ * or revoked key (the token API answers all of them alike). Every token API request asks, so it
+ * is one plain-row query (db/lean.ts). Marks the key used, at most once a minute: the
+ * conditional update makes concurrent requests write once.
  */
-export async function authenticateServiceKey(em: EntityManager, header: string | undefined, now = new Date()): Promise<ServiceCaller | null> {
+export async function authenticateServiceKey(orm: Orm, header: string | undefined, now = new Date()): Promise<ServiceCaller | null> {
   const key = bearerKey(header);
   if (!key) return null;
-  const row = await em.findOne(ServiceKey, { keyHash: hashServiceKey(key) }, { fields: ['id', 'name', 'revokedAt', 'lastUsedAt'] });
-  if (!row || row.revokedAt) return null;
-  if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    const cutoff = new Date(now.getTime() - LAST_USED_RESOLUTION_MS);
-    await em.nativeUpdate(ServiceKey, { id: row.id, $or: [{ lastUsedAt: null }, { lastUsedAt: { $lte: cutoff } }] }, { lastUsedAt: now });
+  const [row] = await leanQuery<{ id: string; name: string; revoked_at: Date | null; last_used_at: Date | null }>(orm, KEY_BY_HASH, [
+    hashServiceKey(key),
+  ]);
+  if (!row || row.revoked_at) return null;
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() >= LAST_USED_RESOLUTION_MS) {
+    await leanExecute(orm, MARK_USED, [row.id, now, new Date(now.getTime() - LAST_USED_RESOLUTION_MS)]);
   }
   return { id: row.id, name: row.name };
 }

@@ -64,21 +64,21 @@ describe('idle timeout', () => {
     await db.sql(`update sessions set last_seen_at = now() - interval '12 hours 1 minute' where id = $1`, [session.sessionId]);
     const [row] = await db.sql<{ alive: boolean }>('select expires_at > now() as alive from sessions where id = $1', [session.sessionId]);
     expect(row?.alive).toBe(true);
-    expect(await resolveSession(db.orm.em.fork(), token, { SESSION_IDLE_HOURS: 12 })).toBeNull();
+    expect(await resolveSession(db.orm, token, { SESSION_IDLE_HOURS: 12 })).toBeNull();
     expect(await sessionFor(services, cookieHeader(token, false))).toBeNull();
     // The limit is the configured one, not a constant.
-    expect((await resolveSession(db.orm.em.fork(), token, { SESSION_IDLE_HOURS: 13 }))?.sessionId).toBe(session.sessionId);
+    expect((await resolveSession(db.orm, token, { SESSION_IDLE_HOURS: 13 }))?.sessionId).toBe(session.sessionId);
   });
 
   it('the absolute expiry still applies to a session in constant use', async () => {
     const { session, token } = await signedInUser(db.services);
     await db.sql(`update sessions set expires_at = now() - interval '1 second' where id = $1`, [session.sessionId]);
-    expect(await resolveSession(db.orm.em.fork(), token, { SESSION_IDLE_HOURS: 12 })).toBeNull();
+    expect(await resolveSession(db.orm, token, { SESSION_IDLE_HOURS: 12 })).toBeNull();
   });
 
   it('use refreshes last_seen_at, but writes at most once per refresh interval', async () => {
     const { session, token } = await signedInUser(db.services);
-    const resolve = () => resolveSession(db.orm.em.fork(), token, { SESSION_IDLE_HOURS: 12 });
+    const resolve = () => resolveSession(db.orm, token, { SESSION_IDLE_HOURS: 12 });
 
     // Fresh session: many requests, no write at all (xmin changes with every UPDATE of the row).
     const initial = await lastSeen(session.sessionId);
@@ -136,7 +136,7 @@ describe('role and password changes sign the user out everywhere', () => {
     };
   }
   const alive = async (tokens: string[]) =>
-    Promise.all(tokens.map(async (t) => (await resolveSession(db.orm.em.fork(), t, { SESSION_IDLE_HOURS: 12 })) !== null));
+    Promise.all(tokens.map(async (t) => (await resolveSession(db.orm, t, { SESSION_IDLE_HOURS: 12 })) !== null));
   const sessionCount = async (userId: string) =>
     Number((await db.sql<{ n: string }>('select count(*) as n from sessions where user_id = $1', [userId]))[0]!.n);
 

@@ -2,6 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Session, type Tenant, User } from '../../db/entities/index.js';
 import type { UserRole } from '../../db/entities/user.js';
+import { leanExecute, leanQuery, type LeanStatement } from '../../db/lean.js';
+import type { Orm } from '../../db/orm.js';
 import type { Env } from '../env.js';
 import { timingDummyHash, verifyPassword } from './password.js';
 
@@ -68,33 +70,58 @@ function toSessionUser(sessionId: string, user: User, tenant: Tenant): SessionUs
 /** How often, at most, a session's last_seen_at is written: reads stay reads. */
 export const LAST_SEEN_REFRESH_MS = 5 * 60_000;
 
+const SESSION_BY_TOKEN: LeanStatement = {
+  name: 'session_by_token',
+  text: `select s.id as session_id, s.last_seen_at, u.id as user_id, u.email, u.role, t.id as tenant_id, t.slug, t.name
+           from sessions s
+           join users u on u.id = s.user_id
+           join tenants t on t.id = s.tenant_id
+          where s.token_hash = $1 and s.expires_at > $2 and s.last_seen_at > $3`,
+};
+
+const MARK_SEEN: LeanStatement = {
+  name: 'session_mark_seen',
+  text: 'update sessions set last_seen_at = $2 where id = $1 and last_seen_at < $3',
+};
+
+interface SessionRow {
+  session_id: string;
+  last_seen_at: Date;
+  user_id: string;
+  email: string;
+  role: UserRole;
+  tenant_id: string;
+  slug: string;
+  name: string;
+}
+
 /**
  * The live session for a token: null when unknown, expired, unused for longer than
- * SESSION_IDLE_HOURS (both checked in the one query), or revoked (row deleted). A session last seen more than
- * LAST_SEEN_REFRESH_MS ago is marked seen by a conditional UPDATE, so concurrent requests
- * write at most once and most requests not at all.
+ * SESSION_IDLE_HOURS (both checked in the one query), or revoked (row deleted). Every request
+ * asks, so it is one plain-row query for session, user and tenant (db/lean.ts). A session last
+ * seen more than LAST_SEEN_REFRESH_MS ago is marked seen by a conditional UPDATE, so concurrent
+ * requests write at most once and most requests not at all.
  */
 export async function resolveSession(
-  em: EntityManager,
+  orm: Orm,
   token: string,
   policy: Pick<Env, 'SESSION_IDLE_HOURS'>,
 ): Promise<SessionUser | null> {
   const now = new Date();
-  const session = await em.findOne(
-    Session,
-    {
-      tokenHash: hashToken(token),
-      expiresAt: { $gt: now },
-      lastSeenAt: { $gt: new Date(now.getTime() - policy.SESSION_IDLE_HOURS * 3600_000) },
-    },
-    { populate: ['user', 'tenant'] },
-  );
-  if (!session) return null;
+  const idleSince = new Date(now.getTime() - policy.SESSION_IDLE_HOURS * 3600_000);
+  const [row] = await leanQuery<SessionRow>(orm, SESSION_BY_TOKEN, [hashToken(token), now, idleSince]);
+  if (!row) return null;
   const staleBefore = new Date(now.getTime() - LAST_SEEN_REFRESH_MS);
-  if (session.lastSeenAt < staleBefore) {
-    await em.nativeUpdate(Session, { id: session.id, lastSeenAt: { $lt: staleBefore } }, { lastSeenAt: now });
-  }
-  return toSessionUser(session.id, session.user.getEntity(), session.tenant.getEntity());
+  if (row.last_seen_at < staleBefore) await leanExecute(orm, MARK_SEEN, [row.session_id, now, staleBefore]);
+  return {
+    sessionId: row.session_id,
+    userId: row.user_id,
+    email: row.email,
+    role: row.role,
+    tenantId: row.tenant_id,
+    tenantSlug: row.slug,
+    tenantName: row.name,
+  };
 }
 
 export async function revokeSession(em: EntityManager, sessionId: string): Promise<void> {

@@ -256,8 +256,8 @@ describe('sign-in sessions and logs', () => {
     const oldToken = readSessionToken(firstCookie, env)!;
     const newToken = readSessionToken(secondCookie, env)!;
     expect(newToken).not.toBe(oldToken);
-    expect(await resolveSession(db.orm.em.fork(), oldToken, env)).toBeNull();
-    expect(await resolveSession(db.orm.em.fork(), newToken, env)).not.toBeNull();
+    expect(await resolveSession(db.orm, oldToken, env)).toBeNull();
+    expect(await resolveSession(db.orm, newToken, env)).not.toBeNull();
     expect(await db.sql('select id from sessions where user_id = $1', [user.id])).toHaveLength(1);
   });
 

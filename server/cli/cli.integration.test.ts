@@ -50,7 +50,7 @@ function terminal(keys: string[]) {
   return { stream, rawModes };
 }
 
-const alive = async (token: string) => (await resolveSession(db.orm.em.fork(), token, { SESSION_IDLE_HOURS: 12 })) !== null;
+const alive = async (token: string) => (await resolveSession(db.orm, token, { SESSION_IDLE_HOURS: 12 })) !== null;
 
 describe('cli', () => {
   it('tenant:create prints the id; --json prints the record', async () => {

@@ -27,7 +27,7 @@ async function cli(...args: string[]) {
   return { code, out, err };
 }
 
-const authenticate = (key: string) => authenticateServiceKey(db.orm.em.fork(), `Bearer ${key}`);
+const authenticate = (key: string) => authenticateServiceKey(db.orm, `Bearer ${key}`);
 
 describe('service-key commands', () => {
   it('create prints the key once; only its hash and prefix are stored', async () => {

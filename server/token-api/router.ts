@@ -9,11 +9,11 @@
  * every error is `{ error, message }` (plus `reason` for 409) and never carries a secret.
  */
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { findTenant } from '../auth/accounts.js';
 import { authenticateServiceKey, type ServiceCaller } from '../auth/service-keys.js';
 import { getConnector, isConnectorId, type ConnectorId } from '../connectors/registry.js';
+import { accessLogger } from '../logger.js';
 import type { AppServices } from '../services.js';
-import { issueToken, NeedsReconnectError, NotConnectedError, TokenUnavailableError, type IssuedToken } from '../tokens/issue.js';
+import { findTenantConnection, issueToken, NeedsReconnectError, NotConnectedError, TokenUnavailableError, type IssuedToken } from '../tokens/issue.js';
 import { tokenApiRateLimitFor } from './rate-limit.js';
 
 export type TokenApiErrorCode =
@@ -129,6 +129,7 @@ interface Handled {
 /** The token API, to be mounted at `/api/v1`. */
 export function tokenApiRouter(services: AppServices) {
   const { logger } = services;
+  const accessLog = accessLogger(logger);
   const router = express.Router({ caseSensitive: true, strict: false });
 
   const handle = (rejected: boolean) => async (req: Request, res: Response) => {
@@ -138,8 +139,7 @@ export function tokenApiRouter(services: AppServices) {
       if (req.method !== method) {
         throw new ApiRefusal(405, 'method_not_allowed', `Use ${method} here.`, { allow: method });
       }
-      const em = services.orm.em.fork();
-      done.caller = await authenticateServiceKey(em, req.headers.authorization);
+      done.caller = await authenticateServiceKey(services.orm, req.headers.authorization);
       if (!done.caller) {
         throw new ApiRefusal(401, 'invalid_key', 'Send a valid service key: Authorization: Bearer <key>.');
       }
@@ -149,11 +149,11 @@ export function tokenApiRouter(services: AppServices) {
       }
       const ref = tenantRef(req);
       const connector = connectorOf(done.connector);
-      const tenant = await findTenant(em, ref);
-      if (!tenant) throw new ApiRefusal(404, 'unknown_tenant', 'No tenant with this slug or id.');
-      done.tenantId = tenant.id;
+      const found = await findTenantConnection(services, ref, connector);
+      if (!found) throw new ApiRefusal(404, 'unknown_tenant', 'No tenant with this slug or id.');
+      done.tenantId = found.tenantId;
       const log = logger.child({ serviceKey: done.caller.name, requestId: req.id });
-      const token = await issueToken(services, { tenantId: tenant.id, connector }, log, { rejected });
+      const token = await issueToken(services, { tenantId: found.tenantId, connector }, log, { rejected, loaded: found.connection });
       send(res, 200, answer(token));
     } catch (error) {
       const refusal = refusalOf(error);
@@ -166,7 +166,7 @@ export function tokenApiRouter(services: AppServices) {
       }
     } finally {
       // Who asked for what and what they got; never the token (nor the tenant reference as given).
-      logger.info(
+      accessLog.info(
         {
           requestId: req.id,
           serviceKey: done.caller?.name ?? null,

@@ -3,7 +3,7 @@
  * TOKEN_REFRESH_MARGIN_SECONDS, refreshed first when it is not, and served from this process's
  * cache when the connection has not changed since it was read.
  */
-import { ConnectorInstallation } from '../../db/entities/index.js';
+import { leanQuery, type LeanStatement } from '../../db/lean.js';
 import { storageKeys } from '../connections/keys.js';
 import type { GrantScope } from '../connections/grants.js';
 import type { Logger } from '../logger.js';
@@ -49,11 +49,95 @@ export interface IssuedToken {
 export interface IssueOptions {
   /** The service's call was rejected with 401: refresh now (or check, for tokens without a refresh token). */
   rejected?: boolean;
+  /** The connection as the caller already read it (findTenantConnection), saving a query. */
+  loaded?: LiveConnection | null;
+}
+
+/** The active installation and its grant: what a token answer needs besides the secret. */
+export interface LiveConnection {
+  tokenVersion: number;
+  expiresAt: Date | null;
+  health: 'healthy' | 'refresh_failing' | 'needs_reconnect';
+  healthReason: string | null;
+  nextAttemptAt: Date | null;
+  changeInProgress: boolean;
+  scopes: string | null;
+  externalAccountId: string | null;
+  externalAccountName: string | null;
+  settings: Record<string, string> | null;
+}
+
+interface ConnectionRow {
+  tenant_id: string;
+  token_version: number | null;
+  expires_at: Date | null;
+  health: LiveConnection['health'];
+  health_reason: string | null;
+  next_attempt_at: Date | null;
+  change_in_progress: boolean | null;
+  scopes: string | null;
+  external_account_id: string | null;
+  external_account_name: string | null;
+  settings: Record<string, string> | null;
+}
+
+/**
+ * The tenant (by id or by slug) and its active installation of one connector with its grant, in
+ * one plain-row query (db/lean.ts): every token API request asks. The installation columns are
+ * null when the tenant exists but the connector is not connected.
+ */
+const CONNECTION_ROW: LeanStatement = {
+  name: 'token_connection',
+  text: `select t.id as tenant_id, i.token_version, i.expires_at, i.health, i.health_reason, i.next_attempt_at, i.scopes,
+                i.external_account_id, i.external_account_name, g.settings,
+                case when i.id is null then null else exists (
+                  select 1 from connection_intents ci where ci.tenant_id = t.id and ci.connector = i.type) end as change_in_progress
+           from tenants t
+           left join (connector_installations i join connector_grants g on g.id = i.grant_id)
+             on i.tenant_id = t.id and i.type = $3 and i.status = 'active'
+          where t.id = $1 or t.slug = $2`,
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function liveConnection(row: ConnectionRow): LiveConnection | null {
+  if (row.token_version === null) return null;
+  return {
+    tokenVersion: row.token_version,
+    expiresAt: row.expires_at,
+    health: row.health,
+    healthReason: row.health_reason,
+    nextAttemptAt: row.next_attempt_at,
+    changeInProgress: row.change_in_progress === true,
+    scopes: row.scopes,
+    externalAccountId: row.external_account_id,
+    externalAccountName: row.external_account_name,
+    settings: row.settings,
+  };
+}
+
+/** A tenant named by id or slug (a uuid-shaped reference is an id), with its live connection. */
+export async function findTenantConnection(
+  services: AppServices,
+  tenantRef: string,
+  connector: GrantScope['connector'],
+): Promise<{ tenantId: string; connection: LiveConnection | null } | null> {
+  const byId = UUID.test(tenantRef);
+  const [row] = await leanQuery<ConnectionRow>(services.orm, CONNECTION_ROW, [byId ? tenantRef : null, byId ? null : tenantRef, connector]);
+  return row ? { tenantId: row.tenant_id, connection: liveConnection(row) } : null;
+}
+
+async function load(services: AppServices, scope: GrantScope): Promise<LiveConnection> {
+  const [row] = await leanQuery<ConnectionRow>(services.orm, CONNECTION_ROW, [scope.tenantId, null, scope.connector]);
+  const connection = row ? liveConnection(row) : null;
+  if (!connection) throw new NotConnectedError();
+  return connection;
 }
 
 export async function issueToken(services: AppServices, scope: GrantScope, log: Logger, options: IssueOptions = {}): Promise<IssuedToken> {
   const { env } = services;
-  let row = await load(services, scope);
+  let row = options.loaded === undefined ? await load(services, scope) : options.loaded;
+  if (!row) throw new NotConnectedError();
   if (options.rejected) {
     // One refresh for a rejected token, however many services report it: the version they saw
     // is the one to replace; whoever comes later gets the new token.
@@ -99,14 +183,6 @@ export async function issueToken(services: AppServices, scope: GrantScope, log: 
     expiresAt: row.expiresAt ?? null,
     scopes: row.scopes ? row.scopes.split(' ').filter(Boolean) : null,
     account: { id: row.externalAccountId ?? null, name: row.externalAccountName ?? null },
-    settings: { ...(row.grant?.getEntity().settings ?? {}) },
+    settings: { ...(row.settings ?? {}) },
   };
-}
-
-async function load(services: AppServices, scope: GrantScope) {
-  const row = await services.orm.em
-    .fork()
-    .findOne(ConnectorInstallation, { tenant: scope.tenantId, type: scope.connector, status: 'active' }, { populate: ['grant'], strategy: 'joined' });
-  if (!row?.grant) throw new NotConnectedError();
-  return row;
 }

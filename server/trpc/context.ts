@@ -49,7 +49,7 @@ export async function createContext(input: {
   res: Pick<Response, 'append' | 'setHeader'>;
 }): Promise<Context> {
   const token = readSessionToken(input.req.headers.cookie, input.services.env);
-  const session = token ? await resolveSession(input.services.orm.em.fork(), token, input.services.env) : null;
+  const session = token ? await resolveSession(input.services.orm, token, input.services.env) : null;
   return createContextInner({
     services: input.services,
     session,

@@ -2,9 +2,8 @@
  * What a connector's `status` answers (and what `check` and `disconnect` answer after their work):
  * read from Postgres only, in one indexed query, with no call to the secret store or the provider.
  */
-import type { EntityManager } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
-import { ConnectorInstallation } from '../../../db/entities/index.js';
+import { leanQuery, type LeanStatement } from '../../../db/lean.js';
 import { getConnector, type ConnectorId } from '../../connectors/registry.js';
 import type { OAuthSpec } from '../../connectors/types.js';
 import { defaultConnectionSettings, learnedLabels } from '../../connectors/settings.js';
@@ -27,24 +26,51 @@ function removedAtProvider(config: OAuthClientConfig, stored: Readonly<Record<st
   return { text: note.text, url: url && /^https:\/\/[^\s]+$/.test(url) ? url : null };
 }
 
-/** What reading a status needs: the services, the request's EntityManager, the tenant. */
-type StatusContext = Pick<Context, 'services'> & { em: EntityManager; tenantId: string };
+/** What reading a status needs: the services and the tenant. */
+type StatusContext = Pick<Context, 'services'> & { tenantId: string };
+
+/** The installation with what the page shows beside it, as plain columns (db/lean.ts). */
+const STATUS_ROW: LeanStatement = {
+  name: 'connector_status',
+  text: `select i.status, i.external_account_id, i.external_account_name, i.updated_at, i.disconnected_at, i.key_synced,
+                i.health, i.health_reason, i.expires_at, i.scopes, g.settings,
+                ib.email as installed_by, db.email as disconnected_by,
+                exists (select 1 from connection_intents ci where ci.tenant_id = i.tenant_id and ci.connector = i.type) as change_in_progress
+           from connector_installations i
+           left join connector_grants g on g.id = i.grant_id
+           left join users ib on ib.id = i.installed_by_id
+           left join users db on db.id = i.disconnected_by_id
+          where i.tenant_id = $1 and i.type = $2`,
+};
+
+interface StatusRow {
+  status: 'active' | 'disconnected';
+  external_account_id: string | null;
+  external_account_name: string | null;
+  updated_at: Date;
+  disconnected_at: Date | null;
+  key_synced: boolean;
+  health: ConnectorStatus['health'];
+  health_reason: string | null;
+  expires_at: Date | null;
+  scopes: string | null;
+  settings: Record<string, string> | null;
+  installed_by: string | null;
+  disconnected_by: string | null;
+  change_in_progress: boolean;
+}
 
 /** What the connector page shows, from Postgres only: one indexed query, no secret-store call. */
 export async function readStatus(ctx: StatusContext, connector: ConnectorId): Promise<ConnectorStatus> {
   const config = configOf(ctx, connector);
-  const installation = await ctx.em.findOne(
-    ConnectorInstallation,
-    { tenant: ctx.tenantId, type: connector },
-    { populate: ['installedBy', 'disconnectedBy', 'grant'], strategy: 'joined' },
-  );
-  const active = installation?.status === 'active';
+  const [row] = await leanQuery<StatusRow>(ctx.services.orm, STATUS_ROW, [ctx.tenantId, connector]);
+  const active = row?.status === 'active';
   const fields = Object.entries(getConnector(connector).settings?.fields ?? {});
   // The live grant's settings come with the same query (the values are also stored as
   // the fields' keys for whoever reads the connection's configuration).
-  const stored = active ? (installation?.grant?.getEntity().settings ?? null) : null;
-  const finishing = installation ? !installation.keySynced || installation.changeInProgress === true : false;
-  const granted = active && installation?.scopes ? installation.scopes.split(' ').filter(Boolean) : null;
+  const stored = active ? (row?.settings ?? null) : null;
+  const finishing = row ? !row.key_synced || row.change_in_progress : false;
+  const granted = active && row?.scopes ? row.scopes.split(' ').filter(Boolean) : null;
   // The live connection's settings decide (HubSpot's opt-out); without one, what Connect would make.
   const revocation: ConnectorStatus['revocation'] = !config.spec.revoke
     ? 'not_offered'
@@ -57,19 +83,17 @@ export async function readStatus(ctx: StatusContext, connector: ConnectorId): Pr
     missingConfiguration: [...config.missing],
     sandbox: config.sandbox,
     connected: active,
-    state: active ? 'connected' : installation ? 'disconnected' : config.configured ? 'not_connected' : 'not_configured',
-    installationStatus: installation?.status ?? null,
-    workspace: installation
-      ? { id: installation.externalAccountId ?? null, name: installation.externalAccountName ?? null }
-      : null,
-    connectedBy: installation?.installedBy?.getEntity().email ?? null,
-    connectedAt: installation ? installation.updatedAt.toISOString() : null,
-    disconnectedBy: installation?.disconnectedBy?.getEntity().email ?? null,
-    disconnectedAt: installation?.disconnectedAt?.toISOString() ?? null,
+    state: active ? 'connected' : row ? 'disconnected' : config.configured ? 'not_connected' : 'not_configured',
+    installationStatus: row?.status ?? null,
+    workspace: row ? { id: row.external_account_id, name: row.external_account_name } : null,
+    connectedBy: row?.installed_by ?? null,
+    connectedAt: row ? row.updated_at.toISOString() : null,
+    disconnectedBy: row?.disconnected_by ?? null,
+    disconnectedAt: row?.disconnected_at?.toISOString() ?? null,
     finishing,
-    health: active ? (installation?.health ?? 'healthy') : null,
-    healthReason: active ? (installation?.healthReason ?? null) : null,
-    expiresAt: active ? (installation?.expiresAt?.toISOString() ?? null) : null,
+    health: active ? row.health : null,
+    healthReason: active ? row.health_reason : null,
+    expiresAt: active ? (row.expires_at?.toISOString() ?? null) : null,
     scopes: granted,
     missingScopes: missingScopes(config.spec, granted),
     revocable: revocation === 'at_provider',
