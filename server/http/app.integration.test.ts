@@ -125,6 +125,45 @@ describe('HTTP server', () => {
     expect(connect.status).toBe(403);
   });
 
+  it('answers a plain call in one JSON document and streams a batch the client asked to stream', async () => {
+    const em = db.orm.em.fork();
+    const tenant = await makeTenant(em);
+    const user = await makeUser(em, tenant.slug, 'member');
+    const signIn = await fetch(`${base}/api/trpc/auth.signIn`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: APP_ORIGIN },
+      body: JSON.stringify({ email: user.email, password: TEST_PASSWORD }),
+    });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
+    const plain = await fetch(`${base}/api/trpc/catalog.list,intercom.status?batch=1&input=${encodeURIComponent('{}')}`, { headers: { cookie } });
+    expect(plain.status).toBe(200);
+    expect(plain.headers.get('content-length')).toMatch(/^\d+$/);
+    const answers = (await plain.json()) as { result: { data: unknown } }[];
+    expect(answers).toHaveLength(2);
+    expect((answers[1]!.result.data as { connector: string }).connector).toBe('intercom');
+
+    // httpBatchStreamLink's request: the answer is jsonl, sent in chunks as each call finishes.
+    const streamed = await fetch(`${base}/api/trpc/catalog.list,intercom.status?batch=1&input=${encodeURIComponent('{}')}`, {
+      headers: { cookie, 'trpc-accept': 'application/jsonl' },
+    });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('transfer-encoding')).toBe('chunked');
+    const lines = (await streamed.text()).trim().split('\n');
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join('\n')).toContain('"connector":"intercom"');
+  });
+
+  it('serves the public folder’s files and leaves every other path to the app', async () => {
+    const icon = await fetch(`${base}/favicon.svg`);
+    expect(icon.status).toBe(200);
+    expect(icon.headers.get('content-type')).toContain('image/svg+xml');
+    expect(icon.headers.get('cache-control')).toBe('public, max-age=3600');
+    // Not a public file: Remix answers (its 404 page), with the app's no-store policy.
+    const missing = await fetch(`${base}/favicon-missing.svg`);
+    expect(missing.status).toBe(404);
+    expect(missing.headers.get('cache-control')).toBe('private, no-store');
+  });
+
   it('refuses state-changing requests from another origin', async () => {
     const response = await fetch(`${base}/login`, {
       method: 'POST',

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { accessLogger } from '../logger.js';
 import type { AppServices } from '../services.js';
 import { createContext } from '../trpc/context.js';
 import { tokenApiRouter } from '../token-api/router.js';
@@ -32,11 +34,24 @@ export interface HttpAppOptions {
   formActionOrigins: readonly string[];
 }
 
+/** `/name` for each file in the public folder outside `build/` (Remix's fingerprinted assets). */
+function listPublicFiles(publicDir: string): Set<string> {
+  if (!existsSync(publicDir)) return new Set();
+  const files = readdirSync(publicDir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .map((entry) => path.relative(publicDir, path.join(entry.parentPath, entry.name)).split(path.sep).join('/'))
+    .filter((file) => !file.startsWith('build/'));
+  return new Set(files.map((file) => `/${file}`));
+}
+
 export function createHttpApp({ services, build, publicDir, formActionOrigins }: HttpAppOptions) {
   const { env, logger } = services;
+  const accessLog = accessLogger(logger);
   const appOrigin = new URL(env.APP_URL).origin;
   const app = express();
   app.disable('x-powered-by');
+  // Node's querystring, not qs: no nested objects to build, and nothing here reads any.
+  app.set('query parser', 'simple');
   if (env.NODE_ENV === 'production') app.set('trust proxy', 1);
 
   // Request id and one JSON log line per request. The query string is never logged: the
@@ -51,7 +66,7 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const quiet = QUIET_PATH.test(requestPath) || res.locals.staticFile === true;
-      logger[quiet ? 'debug' : 'info'](
+      accessLog[quiet ? 'debug' : 'info'](
         { requestId: req.id, method: req.method, path: requestPath, status: res.statusCode, ms: Math.round(ms) },
         'request',
       );
@@ -69,7 +84,14 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
     '/build',
     express.static(path.join(publicDir, 'build'), { immutable: true, maxAge: '1y', index: false, setHeaders: markStatic }),
   );
-  app.use(express.static(publicDir, { maxAge: '1h', index: false, setHeaders: markStatic }));
+  // The other public files are listed once, at start-up: a request for anything else (every API
+  // call) goes on without a look at the file system.
+  const publicFiles = listPublicFiles(publicDir);
+  const servePublic = express.static(publicDir, { maxAge: '1h', index: false, setHeaders: markStatic });
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    if ((req.method === 'GET' || req.method === 'HEAD') && publicFiles.has(req.path)) return servePublic(req, res, next);
+    next();
+  });
 
   // Everything past the static files is per user or per moment: no cache may keep it.
   app.use((_req: Request, res: Response, next: NextFunction) => {

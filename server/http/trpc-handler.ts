@@ -21,6 +21,17 @@ class ApiRequest extends Request {
   }
 }
 
+/** tRPC's streaming link asks with `trpc-accept`; subscriptions are server-sent events. */
+function asksForStream(req: Request): boolean {
+  return req.headers['trpc-accept'] === 'application/jsonl' || (req.headers.accept ?? '').includes('text/event-stream');
+}
+
+/** tRPC streams a batch as jsonl (chunked JSON) and subscriptions as server-sent events. */
+function isStreamed(response: globalThis.Response): boolean {
+  const type = response.headers.get('content-type') ?? '';
+  return response.headers.get('transfer-encoding') === 'chunked' || !type.startsWith('application/json');
+}
+
 export interface TrpcHandlerOptions<TRouter extends AnyTRPCRouter> {
   router: TRouter;
   createContext(req: Request, res: Response): Promise<inferRouterContext<TRouter>>;
@@ -41,10 +52,17 @@ export function trpcHandler<TRouter extends AnyTRPCRouter>(options: TrpcHandlerO
       refuse(req, res, 400, `A batch may hold at most ${maxBatchSize} calls; this one has ${calls}.`);
       return;
     }
-    const abort = new AbortController();
-    res.once('close', () => {
-      if (!res.writableFinished) abort.abort();
-    });
+    // A streamed answer stops when the client goes. Only a client that asks for a stream gets
+    // the signal: a request's AbortSignal is kept by Node until a full garbage collection, a
+    // cost every plain query would otherwise pay.
+    let signal: AbortSignal | undefined;
+    if (asksForStream(req)) {
+      const abort = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) abort.abort();
+      });
+      signal = abort.signal;
+    }
     const headers = new Headers();
     for (const [key, value] of Object.entries(req.headers)) {
       if (Array.isArray(value)) for (const v of value) headers.append(key, v);
@@ -59,7 +77,7 @@ export function trpcHandler<TRouter extends AnyTRPCRouter>(options: TrpcHandlerO
       method: req.method,
       headers,
       body: hasBody ? new Uint8Array(body) : undefined,
-      signal: abort.signal,
+      signal,
     });
 
     resolveResponse({
@@ -76,6 +94,11 @@ export function trpcHandler<TRouter extends AnyTRPCRouter>(options: TrpcHandlerO
         for (const [key, value] of response.headers) if (key !== 'set-cookie') res.setHeader(key, value);
         for (const cookie of response.headers.getSetCookie()) res.append('Set-Cookie', cookie);
         if (!response.body) return void res.end();
+        // Queries and mutations answer one JSON document (the browser client batches with
+        // httpBatchLink, not the streaming link): sent as a string, Node writes it and the
+        // headers in one go. Only a streamed answer (a subscription, or a client asking for
+        // jsonl) is piped through.
+        if (!isStreamed(response)) return void res.end(await response.text());
         await pipeline(Readable.fromWeb(response.body as NodeReadableStream), res);
       })
       .catch(next);
