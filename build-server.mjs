@@ -9,7 +9,6 @@
  *   node build-server.mjs [--quiet]  # writes dist/main.js, dist/worker.js, dist/cli.js
  */
 import { rmSync } from 'node:fs';
-import process from 'node:process';
 import { build } from 'esbuild';
 
 const started = Date.now();

@@ -5,7 +5,7 @@ export default defineConfig({
   // The `~/` alias of tsconfig.json and the Remix compiler, so route modules can be tested.
   resolve: { alias: { '~': fileURLToPath(new URL('./app', import.meta.url)) } },
   test: {
-    include: ['{app,server,db,test,client}/**/*.test.{ts,tsx}'],
+    include: ['{app,server,db,test,client,bench}/**/*.test.{ts,tsx}'],
     environment: 'node',
     globalSetup: ['test/support/global-setup.ts'],
     setupFiles: ['test/support/setup.ts'],

@@ -1,6 +1,7 @@
 /**
- * `npm run bench`: prints latency and memory figures for the hot paths, against a real
- * embedded PostgreSQL and the Intercom sandbox. Figures, not pass/fail: compare runs.
+ * `npm run bench:paths`: one request at a time through the in-process app, for the paths the
+ * load benchmark (`npm run bench`, bench/run.ts) does not cover, against a real embedded
+ * PostgreSQL and the Intercom sandbox. Figures, not pass/fail: compare runs.
  *   - intercom.status: the page's live status (Postgres only, no secret-store call)
  *   - catalog.list: the catalog for a tenant
  *   - connect + exchange + disconnect: the whole OAuth round trip through the sandbox, and the
@@ -13,7 +14,6 @@
  *     (against the loopback SSM endpoint unless SECRETS_BACKEND is set)
  * Knobs (benchmark only): BENCH_ITERATIONS, BENCH_FLOWS, BENCH_ATTACKERS, BENCH_ATTACK_SECONDS,
  * BENCH_TOKEN_REQUESTS, BENCH_TOKEN_CLIENTS, BENCH_DATA_DIR, BENCH_EMBEDDED_PG_PORT. The HTTP section needs `npx remix build` first.
- * `npm run bench` first prints each route's JavaScript against its 120 KB gzip budget (bench/js-budget.ts).
  */
 import { existsSync } from 'node:fs';
 import { createServer, request, type Agent } from 'node:http';
