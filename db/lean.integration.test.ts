@@ -34,6 +34,19 @@ describe('lean queries', () => {
     await db.orm.em.fork().getConnection().execute('select 1');
   });
 
+  it('are announced to the pool\'s query listeners like the ORM\'s own statements', async () => {
+    const knex = db.orm.em.getConnection().getKnex();
+    const seen: { sql: string; bindings: unknown[] }[] = [];
+    const listener = (query: { sql: string; bindings: unknown[] }) => seen.push(query);
+    knex.on('query', listener);
+    try {
+      await leanQuery(db.orm, { name: 'lean_test_seen', text: 'select $1::int as n' }, [3]);
+    } finally {
+      knex.off('query', listener);
+    }
+    expect(seen).toEqual([expect.objectContaining({ sql: 'select $1::int as n', bindings: [3] })]);
+  });
+
   it('count the rows a conditional update touched', async () => {
     await db.sql(`insert into tenants (id, created_at, updated_at, slug, name) values (gen_random_uuid(), now(), now(), 'lean', 'Lean')`);
     const rename = { name: 'lean_test_rename', text: 'update tenants set name = $2 where slug = $1 and name <> $2' };

@@ -20,6 +20,7 @@ interface PgConnection {
 }
 
 interface KnexClient {
+  emit(event: 'query', query: { sql: string; bindings: unknown[]; method: 'raw' }): boolean;
   acquireConnection(): Promise<PgConnection>;
   releaseConnection(connection: PgConnection): Promise<unknown>;
 }
@@ -37,6 +38,8 @@ function clientOf(orm: Orm): KnexClient {
 
 async function run(orm: Orm, statement: LeanStatement, values: unknown[]) {
   const client = clientOf(orm);
+  // Announced like the ORM's own statements, so whoever watches the pool's queries sees these.
+  client.emit('query', { sql: statement.text, bindings: values, method: 'raw' });
   const connection = await client.acquireConnection();
   try {
     // The driver's own parsers: the ORM's connections keep timestamps as strings for itself.

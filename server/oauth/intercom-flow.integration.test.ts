@@ -187,7 +187,7 @@ describe.each(['local', 'ssm'] as const)('connect → exchange → status with t
     expect(result.state).toBe('connected');
     expect(endpoint.requests.length - ssmBefore).toBe(0);
     expect(statements).toHaveLength(1);
-    expect(statements[0]).toMatch(/from "connector_installations"/);
+    expect(statements[0]).toMatch(/from "?connector_installations"?/);
     expect(statements[0]).not.toMatch(/secret_values|config_values/);
     // The same holds before anything was connected.
     const other = await signedInUser(services, 'member');
