@@ -30,22 +30,25 @@ export function isOAuthCallbackPath(rawPath: string): boolean {
 
 /** Security headers on every response; a fresh CSP nonce in `res.locals.nonce`. */
 export function securityHeaders(options: SecurityOptions) {
+  // The policy is fixed at start-up but for the nonce, which each response gets afresh.
+  const [beforeNonce, afterNonce] = [
+    "default-src 'self'",
+    "script-src 'self' 'nonce-\0'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "frame-ancestors 'none'",
+    `form-action 'self' ${options.formActionOrigins.join(' ')}`.trim(),
+  ]
+    .join('; ')
+    .split('\0') as [string, string];
   return (req: Request, res: Response, next: NextFunction) => {
     const nonce = randomBytes(16).toString('base64');
     res.locals.nonce = nonce;
-    const csp = [
-      "default-src 'self'",
-      `script-src 'self' 'nonce-${nonce}'`,
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      "font-src 'self'",
-      "connect-src 'self'",
-      "object-src 'none'",
-      "base-uri 'self'",
-      "frame-ancestors 'none'",
-      `form-action 'self' ${options.formActionOrigins.join(' ')}`.trim(),
-    ];
-    res.setHeader('Content-Security-Policy', csp.join('; '));
+    res.setHeader('Content-Security-Policy', beforeNonce + nonce + afterNonce);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Referrer-Policy', isOAuthCallbackPath(req.path) ? 'no-referrer' : 'strict-origin-when-cross-origin');
     res.setHeader('X-Frame-Options', 'DENY');
