@@ -16,7 +16,7 @@
  * Knobs: BENCH_CONNECTIONS (50), BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (3), BENCH_RATE (50),
  * BENCH_ROUNDS (3: app and baseline take turns, each figure the median),
  * BENCH_TENANTS (100000), BENCH_DATA_DIR (.data/bench, emptied first), BENCH_EMBEDDED_PG_PORT,
- * BENCH_ONLY (healthz, status or token: that route alone), BENCH_PROFILE (a folder for the app's
+ * BENCH_ONLY (healthz, status or token: that route alone; scale: the steady-rate part), BENCH_PROFILE (a folder for the app's
  * CPU profile), BENCH_NODE_FLAGS (more node options for the app), BENCH_APP_LOG (a file for its
  * output).
  * `npm run bench` builds first; the figures are only as quiet as the machine.
@@ -172,12 +172,20 @@ try {
     return { app: median(apps), baseline: median(baselines), reads: during, requests: apps.reduce((n, r) => n + r.requests, 0) };
   };
 
-  const only = process.env.BENCH_ONLY as keyof typeof routes | undefined;
+  const only = process.env.BENCH_ONLY as keyof typeof routes | 'scale' | undefined;
   if (only) {
-    // One route, app and baseline, at full speed: for profiling (with BENCH_PROFILE).
-    const one = await pair(only);
-    for (const who of ['app', 'baseline'] as const) {
-      console.log(`${only} ${who}: ${one[who].perSecond.toFixed(0)}/s p50 ${one[who].p50.toFixed(2)} ms p99 ${one[who].p99.toFixed(2)} ms`);
+    // One route at full speed, or status at a steady rate before and after the tenants: app and
+    // baseline, for profiling (with BENCH_PROFILE).
+    const print = (label: string, one: Pair) => {
+      for (const who of ['app', 'baseline'] as const) {
+        console.log(`${label} ${who}: ${one[who].perSecond.toFixed(0)}/s p50 ${one[who].p50.toFixed(2)} ms p99 ${one[who].p99.toFixed(2)} ms`);
+      }
+    };
+    if (only !== 'scale') print(only, await pair(only));
+    else {
+      print(`status ${tenantsSmall} tenants`, await pair('status', { rate: RATE }));
+      await seedTenants(booted.databaseUrl, MORE_TENANTS, 'large');
+      print(`status ${await countTenants(booted.databaseUrl)} tenants`, await pair('status', { rate: RATE }));
     }
     throw new Finished();
   }
