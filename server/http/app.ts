@@ -3,6 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { AppLoadContext, ServerBuild } from '@remix-run/node';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { leanQuery, type LeanStatement } from '../../db/lean.js';
 import { accessLogger } from '../logger.js';
 import type { AppServices } from '../services.js';
 import { createContext } from '../trpc/context.js';
@@ -20,6 +21,9 @@ declare module 'express-serve-static-core' {
     id: string;
   }
 }
+
+/** A round trip to PostgreSQL on the app's own pool: a probe sees what requests would. */
+const HEALTH_CHECK: LeanStatement = { name: 'health_check', text: 'select 1' };
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 
@@ -52,6 +56,8 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
   app.disable('x-powered-by');
   // Node's querystring, not qs: no nested objects to build, and nothing here reads any.
   app.set('query parser', 'simple');
+  // Every answer past the static files is no-store, so an ETag (a hash of each body) serves nobody.
+  app.set('etag', false);
   if (env.NODE_ENV === 'production') app.set('trust proxy', 1);
 
   // Request id and one JSON log line per request. The query string is never logged: the
@@ -100,10 +106,7 @@ export function createHttpApp({ services, build, publicDir, formActionOrigins }:
   });
 
   app.get('/healthz', (_req, res) => {
-    services.orm.em
-      .fork()
-      .getConnection()
-      .execute('select 1')
+    leanQuery(services.orm, HEALTH_CHECK, [])
       .then(
         () => res.status(200).json({ status: 'ok', database: 'ok' }),
         (error: unknown) => {
