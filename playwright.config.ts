@@ -21,8 +21,9 @@ export const E2E_SSM = {
   port: 3211,
   dataDir: '.data/e2e-ssm',
   embeddedPgPort: 54379,
-  ssmPort: 45830,
-  intercomPort: 46000,
+  // Below the ephemeral range (32768-60999 here), where an outgoing connection may hold the port.
+  ssmPort: 3212,
+  intercomPort: 3213,
 } as const;
 
 const chromiumLaunch = {
