@@ -181,7 +181,11 @@ try {
         console.log(`${label} ${who}: ${one[who].perSecond.toFixed(0)}/s p50 ${one[who].p50.toFixed(2)} ms p99 ${one[who].p99.toFixed(2)} ms`);
       }
     };
-    if (only !== 'scale') print(only, await pair(only));
+    if (only !== 'scale') {
+      const one = await pair(only);
+      print(only, one);
+      console.log(`SSM reads during the app's runs: ${one.reads} in ${one.requests} requests`);
+    }
     else {
       print(`status ${tenantsSmall} tenants`, await pair('status', { rate: RATE }));
       await seedTenants(booted.databaseUrl, MORE_TENANTS, 'large');

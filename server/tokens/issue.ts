@@ -9,7 +9,7 @@ import type { GrantScope } from '../connections/grants.js';
 import type { Logger } from '../logger.js';
 import type { SecretValue } from '../secrets/secret-value.js';
 import type { AppServices } from '../services.js';
-import { MAX_CACHE_SECONDS, tokenCacheFor } from './cache.js';
+import { MAX_CACHE_SECONDS, tokenCacheFor, type CachedToken, type TokenCache } from './cache.js';
 import { isDue, NotConnectedError, refreshConnection } from './refresh.js';
 import { verifyConnection } from './verify.js';
 
@@ -127,6 +127,34 @@ export async function findTenantConnection(
   return row ? { tenantId: row.tenant_id, connection: liveConnection(row) } : null;
 }
 
+/** The token (and its type, and an OAuth 1.0a token secret) from the secret store, kept when worth it. */
+async function readToken(services: AppServices, scope: GrantScope, row: LiveConnection, cache: TokenCache, key: string): Promise<CachedToken> {
+  const { env } = services;
+  const keys = storageKeys(scope.connector);
+  // OAuth 1.0a: the second secret is the token secret, which a backend needs to sign its calls.
+  const oauth1 = Boolean(services.oauth.get(scope.connector)?.oauth1) && keys.refreshToken;
+  const [token, tokenType, tokenSecret] = await Promise.all([
+    services.secrets.get(scope.tenantId, keys.accessToken),
+    services.secrets.get(scope.tenantId, keys.tokenType),
+    oauth1 && keys.refreshToken ? services.secrets.get(scope.tenantId, keys.refreshToken) : null,
+  ]);
+  if (!token) throw new NotConnectedError();
+  const refreshPoint = row.expiresAt ? row.expiresAt.getTime() - env.TOKEN_REFRESH_MARGIN_SECONDS * 1000 : Infinity;
+  if (oauth1 && !tokenSecret) throw new NotConnectedError();
+  const entry: CachedToken = {
+    version: row.tokenVersion,
+    token,
+    tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer',
+    tokenSecret: tokenSecret ?? null,
+    validUntil: Math.min(Date.now() + MAX_CACHE_SECONDS * 1000, refreshPoint),
+  };
+  // Only worth keeping if it is still valid a moment from now (a token past its refresh point
+  // is refreshed next call), and never while a change is under way: the key may be ahead of
+  // the version read.
+  if (entry.validUntil > Date.now() && !row.changeInProgress) cache.set(key, entry);
+  return entry;
+}
+
 async function load(services: AppServices, scope: GrantScope): Promise<LiveConnection> {
   const [row] = await leanQuery<ConnectionRow>(services.orm, CONNECTION_ROW, [scope.tenantId, null, scope.connector]);
   const connection = row ? liveConnection(row) : null;
@@ -157,25 +185,10 @@ export async function issueToken(services: AppServices, scope: GrantScope, log: 
 
   const cache = tokenCacheFor(services.secrets);
   const key = `${scope.tenantId}:${scope.connector}`;
-  let entry = cache.get(key, row.tokenVersion);
-  if (!entry) {
-    const keys = storageKeys(scope.connector);
-    // OAuth 1.0a: the second secret is the token secret, which a backend needs to sign its calls.
-    const oauth1 = Boolean(services.oauth.get(scope.connector)?.oauth1) && keys.refreshToken;
-    const [token, tokenType, tokenSecret] = await Promise.all([
-      services.secrets.get(scope.tenantId, keys.accessToken),
-      services.secrets.get(scope.tenantId, keys.tokenType),
-      oauth1 && keys.refreshToken ? services.secrets.get(scope.tenantId, keys.refreshToken) : null,
-    ]);
-    if (!token) throw new NotConnectedError();
-    const refreshPoint = row.expiresAt ? row.expiresAt.getTime() - env.TOKEN_REFRESH_MARGIN_SECONDS * 1000 : Infinity;
-    if (oauth1 && !tokenSecret) throw new NotConnectedError();
-    entry = { version: row.tokenVersion, token, tokenType: typeof tokenType === 'string' ? tokenType : 'Bearer', tokenSecret: tokenSecret ?? null, validUntil: Math.min(Date.now() + MAX_CACHE_SECONDS * 1000, refreshPoint) };
-    // Only worth keeping if it is still valid a moment from now (a token past its refresh point
-    // is refreshed next call), and never while a change is under way: the key may be ahead of
-    // the version read.
-    if (entry.validUntil > Date.now() && !row.changeInProgress) cache.set(key, entry);
-  }
+  const live = row;
+  const read = () => readToken(services, scope, live, cache, key);
+  // While a change is under way the key may be ahead of the version: read alone, keep nothing.
+  const entry = cache.get(key, live.tokenVersion) ?? (live.changeInProgress ? await read() : await cache.coalesce(key, live.tokenVersion, read));
   return {
     accessToken: entry.token,
     tokenType: entry.tokenType,
